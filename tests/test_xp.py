@@ -1,0 +1,217 @@
+"""Tests of refimpl._xp: namespace resolution, dtype rules, input checks, host RNG, shims."""
+
+from __future__ import annotations
+
+import math
+
+import array_api_strict
+import numpy as np
+import pytest
+import scipy.special
+from array_api_extra.testing import assert_close
+from hypothesis import given
+from hypothesis import strategies as st
+
+from refimpl import _xp
+
+
+# ---------------------------------------------------------------- namespaces and devices
+def test_as_arrays_converts_lists_and_keeps_arrays(xp, device):
+    a = xp.asarray([1.0, 2.0], device=device)
+    got_xp, (x, y) = _xp.as_arrays(a, a)
+    assert got_xp is xp
+    assert x is a
+    assert y is a
+    np_xp, (z,) = _xp.as_arrays([1.0, 2.0])
+    assert _xp.namespace_name(np_xp) == "numpy"
+    assert z.shape == (2,)
+
+
+def test_as_arrays_rejects_mixed_namespaces():
+    with pytest.raises(TypeError, match="one array namespace"):
+        _xp.as_arrays(np.zeros(2), array_api_strict.zeros(2))
+
+
+def test_as_arrays_rejects_mixed_devices():
+    a = array_api_strict.zeros(2)
+    b = array_api_strict.zeros(2, device=array_api_strict.Device("device1"))
+    with pytest.raises(TypeError, match="one device"):
+        _xp.as_arrays(a, b)
+
+
+@pytest.mark.parametrize("bad", [object(), "abc", {"a": 1}, None])
+def test_as_arrays_rejects_non_arrays(bad):
+    with pytest.raises(TypeError, match="expected an array"):
+        _xp.as_arrays(bad)
+
+
+def test_namespace_name(xp):
+    name = _xp.namespace_name(xp)
+    assert name in {"numpy", "array_api_strict", "torch", "cupy", "jax"}
+
+
+# ---------------------------------------------------------------- dtypes and checks
+def test_default_float_follows_device(xp, device):
+    dtype = _xp.default_float(xp, device)
+    if device is not None and "no_float64" in str(device):
+        assert dtype == xp.float32
+    elif _xp.namespace_name(xp) in {"numpy", "array_api_strict", "torch"}:
+        assert dtype == xp.float64  # torch: the plugin sets float64 as its default
+
+
+def test_real_floating_promotes_ints_and_keeps_floats(xp, device):
+    i = xp.asarray([1, 2, 3], device=device)
+    out = _xp.real_floating(i, name="x", xp=xp)
+    assert out.dtype == _xp.default_float(xp, device)
+    f32 = xp.asarray([1.0], dtype=xp.float32, device=device)
+    assert _xp.real_floating(f32, name="x", xp=xp).dtype == xp.float32
+
+
+@pytest.mark.parametrize(("values", "kind"), [([True, False], "bool"), ([1j, 2.0], "complex")])
+def test_real_floating_rejects_bool_and_complex(xp, device, values, kind):
+    x = xp.asarray(values, device=device)
+    if kind == "complex" and not hasattr(xp, "complex64"):
+        pytest.skip("namespace has no complex dtype")
+    with pytest.raises(TypeError, match=rf"signal must be .*got {kind}"):
+        _xp.real_floating(x, name="signal", xp=xp)
+
+
+@pytest.mark.parametrize(
+    ("value", "exc", "match"),
+    [
+        (np.array(["a", "b"]), TypeError, "numeric"),
+        (np.array([object(), object()]), TypeError, "numeric"),
+        (np.zeros(0), ValueError, "empty"),
+        (np.zeros((3, 0)), ValueError, "empty"),
+        (np.float64(1.0), ValueError, "at least 1 dimension"),
+        (np.array([1.0, np.nan]), ValueError, "finite"),
+        (np.array([1.0, -np.inf]), ValueError, "finite"),
+    ],
+)
+def test_checked_real_errors_name_the_argument(value, exc, match):
+    x = np.asarray(value)
+    with pytest.raises(exc, match=f"^f must .*{match}"):
+        _xp.checked_real(x, name="f", xp=np)
+
+
+def test_checked_real_finite_on_every_namespace(xp, device):
+    x = xp.asarray([1.0, math.nan], device=device)
+    with pytest.raises(ValueError, match="f must be finite; got 1 NaN"):
+        _xp.checked_real(x, name="f", xp=xp)
+    ok = xp.asarray([1.0, 2.0], device=device)
+    assert _xp.checked_real(ok, name="f", xp=xp) is ok
+
+
+@pytest.mark.parametrize(
+    ("axis", "exc"), [(2, ValueError), (-3, ValueError), (1.0, TypeError), (True, TypeError)]
+)
+def test_normalize_axis_rejects(axis, exc):
+    with pytest.raises(exc, match="axis must"):
+        _xp.normalize_axis(axis, 2)
+
+
+def test_normalize_axis_maps_negative():
+    assert _xp.normalize_axis(-1, 3) == 2
+    assert _xp.normalize_axis(0, 3) == 0
+
+
+def test_check_choice_and_positive_float():
+    assert _xp.check_choice("line", ("line", "fft"), name="method") == "line"
+    with pytest.raises(ValueError, match=r"method must be one of \['fft', 'line'\]; got 'spline'"):
+        _xp.check_choice("spline", ("line", "fft"), name="method")
+    assert _xp.positive_float(2, name="L") == 2.0
+    for bad, exc in [(0.0, ValueError), (-1, ValueError), (math.inf, ValueError), ("1", TypeError)]:
+        with pytest.raises(exc, match="L must"):
+            _xp.positive_float(bad, name="L")
+
+
+def test_eps(xp):
+    assert _xp.eps(xp, xp.float32) == pytest.approx(2.0**-23)
+    if hasattr(xp, "complex64"):
+        assert _xp.eps(xp, xp.complex64) == pytest.approx(2.0**-23)
+
+
+# ---------------------------------------------------------------- host transfers and RNG
+def test_host_roundtrip(xp, device):
+    a = np.arange(6.0).reshape(2, 3)
+    x = _xp.from_host(a, xp=xp, device=device)
+    assert x.dtype == _xp.default_float(xp, device)
+    assert _xp.device(x) == (device if device is not None else _xp.device(x))
+    back = _xp.to_host(x)
+    np.testing.assert_array_equal(back, a)
+    back[0, 0] = 99.0  # to_host returns a copy, never a view of the caller's data
+    assert float(x[0, 0]) == 0.0
+
+
+def test_rng_accepts_generator_int_none_only():
+    g = np.random.default_rng(1)
+    assert _xp.rng(g) is g
+    assert _xp.rng(3).integers(1000) == np.random.default_rng(3).integers(1000)
+    assert isinstance(_xp.rng(None), np.random.Generator)
+    for bad in (1.5, "1", True):
+        with pytest.raises(TypeError, match="rng must be"):
+            _xp.rng(bad)
+
+
+def test_random_normal_is_host_seeded(xp, device):
+    dtype = _xp.default_float(xp, device)
+    a = _xp.random_normal(np.random.default_rng(5), (4,), xp=xp, dtype=dtype, device=device)
+    b = np.random.default_rng(5).standard_normal(4)
+    eps = _xp.eps(xp, dtype)
+    assert_close(a, xp.asarray(b, dtype=dtype, device=device), rtol=4 * eps, atol=0)
+
+
+# ---------------------------------------------------------------- wofz shim
+def _random_upper_half(seed: int, n: int) -> np.ndarray:
+    gen = np.random.default_rng(seed)
+    r = 10.0 ** gen.uniform(-3, 3, n)  # |z| from 1e-3 to 1e3
+    theta = gen.uniform(0, np.pi, n)
+    z = r * np.exp(1j * theta)
+    # the real axis and its neighbourhood, and both sides of the |z| = 8 branch switch
+    near = np.concatenate([gen.uniform(-12, 12, 64), 8.0 + gen.uniform(-0.01, 0.01, 16)])
+    return np.concatenate([z, near + 0j, near + 1e-7j])
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_wofz_generic_route_matches_scipy(seed):
+    # the generic (pure Array API) route, forced by array_api_strict, in complex128
+    z = _random_upper_half(seed, 400)
+    got = _xp.to_host(_xp.wofz(array_api_strict.asarray(z)))
+    ref = scipy.special.wofz(z)
+    rel = np.abs(got - ref) / np.abs(ref)
+    assert rel.max() < 1e-12, (rel.max(), z[np.argmax(rel)])  # spec: 1e-10; measured 2e-14
+
+
+def test_wofz_generic_route_lower_half_plane():
+    z = np.array([0.3 - 0.2j, -1.5 - 0.7j, 2.0 - 1.0j, -0.1 - 2.5j])
+    got = _xp.to_host(_xp.wofz(array_api_strict.asarray(z)))
+    np.testing.assert_allclose(got, scipy.special.wofz(z), rtol=1e-12)
+
+
+def test_wofz_numpy_route_is_scipy():
+    z = _random_upper_half(0, 50)
+    np.testing.assert_array_equal(_xp.wofz(z), scipy.special.wofz(z))
+
+
+def test_wofz_known_values(xp, device):
+    # w(0) = 1; w(iy) = exp(y^2) erfc(y) is real; w(x) on the real axis has Re = exp(-x^2)
+    dtype = _xp.default_float(xp, device)
+    cdtype = _xp.complex_dtype(xp, dtype)
+    eps = _xp.eps(xp, dtype)
+    y = np.array([0.0, 0.5, 1.0, 3.0, 20.0])
+    x = np.array([0.5, 1.0, 2.0, 4.0, 9.0])
+    z = np.concatenate([1j * y, x + 0j])
+    expected = np.concatenate([scipy.special.erfcx(y) + 0j, scipy.special.wofz(x + 0j)])
+    out = _xp.wofz(xp.asarray(z, dtype=cdtype, device=device))
+    assert out.dtype == cdtype
+    # float32: input rounding of z (|z| <= 20, |w'| <= 2|z w| + 2/sqrt(pi)) costs ~50 eps
+    assert_close(out, xp.asarray(expected, dtype=cdtype, device=device), rtol=64 * eps, atol=0)
+    np.testing.assert_allclose(np.real(expected[5:]), np.exp(-(x**2)), rtol=1e-13)
+
+
+def test_wofz_real_input_is_cast_and_bool_rejected(xp, device):
+    dtype = _xp.default_float(xp, device)
+    out = _xp.wofz(xp.asarray([0.0, 1.0], dtype=dtype, device=device))
+    assert out.dtype == _xp.complex_dtype(xp, dtype)
+    with pytest.raises(TypeError, match="z must be"):
+        _xp.wofz(xp.asarray([True], device=device))
