@@ -52,8 +52,10 @@ __all__ = [
     "from_host",
     "is_eager",
     "namespace_name",
+    "nonnegative_float",
     "normalize_axis",
     "positive_float",
+    "positive_int",
     "random_normal",
     "real_floating",
     "rng",
@@ -231,16 +233,40 @@ def check_choice(value: Any, choices: Sequence[str], /, *, name: str) -> str:
     return value
 
 
+def _real_number(value: Any, name: str, expectation: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        msg = f"{name} must be a {expectation} real number; got {type(value).__name__}"
+        raise TypeError(msg)
+    return float(value)
+
+
 def positive_float(value: Any, /, *, name: str) -> float:
     """A finite, strictly positive Python float, else ``TypeError``/``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name} must be a positive real number; got {type(value).__name__}"
-        raise TypeError(msg)
-    v = float(value)
+    v = _real_number(value, name, "positive")
     if not (math.isfinite(v) and v > 0):
         msg = f"{name} must be a finite positive number; got {value!r}"
         raise ValueError(msg)
     return v
+
+
+def nonnegative_float(value: Any, /, *, name: str) -> float:
+    """A finite Python float >= 0, else ``TypeError``/``ValueError``."""
+    v = _real_number(value, name, "non-negative")
+    if not (math.isfinite(v) and v >= 0):
+        msg = f"{name} must be a finite non-negative number; got {value!r}"
+        raise ValueError(msg)
+    return v
+
+
+def positive_int(value: Any, /, *, name: str) -> int:
+    """A Python int >= 1 (bools rejected), else ``TypeError``/``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        msg = f"{name} must be a positive int; got {type(value).__name__}"
+        raise TypeError(msg)
+    if value < 1:
+        msg = f"{name} must be a positive int; got {value}"
+        raise ValueError(msg)
+    return int(value)
 
 
 # --------------------------------------------------------------------------------------

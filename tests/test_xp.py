@@ -125,6 +125,24 @@ def test_check_choice_and_positive_float():
             _xp.positive_float(bad, name="L")
 
 
+def test_nonnegative_float_and_positive_int():
+    assert _xp.nonnegative_float(0, name="gamma") == 0.0
+    assert _xp.nonnegative_float(2.5, name="gamma") == 2.5
+    for bad, exc in [
+        (-1e-300, ValueError),
+        (math.nan, ValueError),
+        (True, TypeError),
+        ("1", TypeError),
+    ]:
+        with pytest.raises(exc, match=r"gamma must be a (finite )?non-negative"):
+            _xp.nonnegative_float(bad, name="gamma")
+    assert _xp.positive_int(np.int64(3), name="n") == 3
+    assert type(_xp.positive_int(np.int64(3), name="n")) is int
+    for bad, exc in [(0, ValueError), (-2, ValueError), (2.0, TypeError), (True, TypeError)]:
+        with pytest.raises(exc, match="n must be a positive int; got"):
+            _xp.positive_int(bad, name="n")
+
+
 def test_eps(xp):
     assert _xp.eps(xp, xp.float32) == pytest.approx(2.0**-23)
     if hasattr(xp, "complex64"):

@@ -15,7 +15,6 @@ continued fraction, relative error < 1e-12 in complex128).
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 from refimpl import _xp
@@ -23,18 +22,6 @@ from refimpl import _xp
 __all__ = ["lorentzian_profile", "voigt_profile"]
 
 Array = Any
-
-
-def _nonnegative_float(value: Any, /, *, name: str) -> float:
-    """A finite Python float >= 0, else ``TypeError``/``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name} must be a non-negative real number; got {type(value).__name__}"
-        raise TypeError(msg)
-    v = float(value)
-    if not (math.isfinite(v) and v >= 0):
-        msg = f"{name} must be a finite non-negative number; got {value!r}"
-        raise ValueError(msg)
-    return v
 
 
 def lorentzian_profile(delta: Array, /, *, gamma: float) -> tuple[Array, Array]:
@@ -161,7 +148,7 @@ def voigt_profile(delta: Array, /, *, gamma: float, sigma: float) -> tuple[Array
     """
     xp, (delta,) = _xp.as_arrays(delta)
     delta = _xp.checked_real(delta, name="delta", xp=xp)
-    g = _nonnegative_float(gamma, name="gamma")
+    g = _xp.nonnegative_float(gamma, name="gamma")
     s = _xp.positive_float(sigma, name="sigma")
     scale = s * math.sqrt(2.0)
     z = (xp.astype(delta, _xp.complex_dtype(xp, delta.dtype)) + 1j * g) / scale

@@ -8,7 +8,6 @@ neither pytest nor hypothesis and work on arrays of any Array API namespace.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -103,27 +102,8 @@ def _format_element(g: Any) -> str:
     return repr(g)
 
 
-def _check_n_trials(n_trials: Any) -> int:
-    if isinstance(n_trials, bool) or not isinstance(n_trials, numbers.Integral):
-        msg = f"n_trials must be a positive int; got {type(n_trials).__name__}"
-        raise TypeError(msg)
-    if n_trials < 1:
-        msg = f"n_trials must be a positive int; got {n_trials}"
-        raise ValueError(msg)
-    return int(n_trials)
-
-
 def _check_tol(value: Any, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        msg = f"{name} must be a non-negative real number or None; got {type(value).__name__}"
-        raise TypeError(msg)
-    v = float(value)
-    if not (math.isfinite(v) and v >= 0):
-        msg = f"{name} must be a non-negative real number or None; got {value!r}"
-        raise ValueError(msg)
-    return v
+    return None if value is None else _xp.nonnegative_float(value, name=name)
 
 
 def _check(
@@ -142,7 +122,7 @@ def _check(
 ) -> None:
     kind = "invariant" if act_out is None else "equivariant"
     name = f"assert_{kind}"
-    n = _check_n_trials(n_trials)
+    n = _xp.positive_int(n_trials, name="n_trials")
     atol_v = _check_tol(atol, "atol")
     rtol_v = _check_tol(rtol, "rtol")
     for arg, argname in ((fn, "fn"), (sample, "sample"), (act_in, "act_in")):

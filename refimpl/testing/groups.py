@@ -29,7 +29,6 @@ the input. Integer point clouds are promoted to the default float dtype.
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,16 +49,6 @@ __all__ = [
     "rotations",
     "special_euclidean",
 ]
-
-
-def _positive_int(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        msg = f"{name} must be a positive int; got {type(value).__name__}"
-        raise TypeError(msg)
-    if value < 1:
-        msg = f"{name} must be a positive int; got {value}"
-        raise ValueError(msg)
-    return int(value)
 
 
 def random_orthogonal(rng: Any, d: int, /, *, special: bool = False) -> np.ndarray:
@@ -107,7 +96,7 @@ def random_orthogonal(rng: Any, d: int, /, *, special: bool = False) -> np.ndarr
     (True, 1.0)
     """
     gen = _xp.rng(rng)
-    d = _positive_int(d, "d")
+    d = _xp.positive_int(d, name="d")
     z = gen.standard_normal((d, d))
     q, r = np.linalg.qr(z)
     q = q * np.where(np.diagonal(r) < 0, -1.0, 1.0)  # scale column j by sign(r_jj)
@@ -189,7 +178,7 @@ class Orthogonal:
     d: int
 
     def __post_init__(self) -> None:
-        _positive_int(self.d, "d")
+        _xp.positive_int(self.d, name="d")
 
     @property
     def _special(self) -> bool:
@@ -332,7 +321,7 @@ class Euclidean:
     translation_scale: float = 1.0
 
     def __post_init__(self) -> None:
-        _positive_int(self.d, "d")
+        _xp.positive_int(self.d, name="d")
         _xp.positive_float(self.translation_scale, name="translation_scale")
 
     @property
@@ -485,7 +474,7 @@ class Permutations:
     n: int
 
     def __post_init__(self) -> None:
-        _positive_int(self.n, "n")
+        _xp.positive_int(self.n, name="n")
 
     def _perm(self, g: Any) -> np.ndarray:
         p = _host_element(g, (self.n,), "a permutation index array")

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
+from refimpl import _xp
 from refimpl._xp import positive_float
-from refimpl.testing.groups import _positive_int
 
 __all__ = [
     "float_dtypes",
@@ -198,7 +198,7 @@ def unit_vectors(d: int, /) -> st.SearchStrategy[np.ndarray]:
     ...     assert u.shape == (3,) and abs(np.linalg.norm(u) - 1) < 1e-12
     >>> check()
     """
-    d = _positive_int(d, "d")
+    d = _xp.positive_int(d, name="d")
 
     def build(seed: int) -> np.ndarray:
         v = np.random.default_rng(seed).standard_normal(d)
@@ -241,9 +241,9 @@ def point_clouds(
     if not isinstance(n_range, tuple) or len(n_range) != 2:
         msg = f"n_range must be a (min, max) tuple of ints; got {n_range!r}"
         raise TypeError(msg)
-    d = _positive_int(d, "d")
-    lo = _positive_int(n_range[0], "n_range[0]")
-    hi = _positive_int(n_range[1], "n_range[1]")
+    d = _xp.positive_int(d, name="d")
+    lo = _xp.positive_int(n_range[0], name="n_range[0]")
+    hi = _xp.positive_int(n_range[1], name="n_range[1]")
     if lo > hi:
         msg = f"n_range must satisfy min <= max; got {n_range!r}"
         raise ValueError(msg)

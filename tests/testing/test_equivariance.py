@@ -331,7 +331,7 @@ def test_inputs_not_mutated_and_reproducible() -> None:
     [
         ({"n_trials": 0}, ValueError, "n_trials must be a positive int; got 0"),
         ({"n_trials": 2.5}, TypeError, "n_trials must be a positive int; got float"),
-        ({"atol": -1.0}, ValueError, "atol must be a non-negative"),
+        ({"atol": -1.0}, ValueError, "atol must be a finite non-negative"),
         ({"rtol": "big"}, TypeError, "rtol must be a non-negative"),
         ({"rng": "seed"}, TypeError, "rng must be"),
         ({"sample": None}, TypeError, "sample must be callable"),
