@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from refimpl import _validate
+from refimpl import _report, _validate
 
 __all__ = [
     "CASE_KEYS",
@@ -121,7 +121,7 @@ def _check_cases(raw: object) -> list[dict[str, Any]]:
             if not _validate._is_real(value) or not math.isfinite(value):
                 msg = f"case {case['name']!r}: {k} must be a finite number; got {value!r}"
                 raise ValueError(msg)
-        cases.append(_validate.jsonable(case, where=f"cases.{i}"))
+        cases.append(_report.jsonable(case, where=f"cases.{i}"))
     return cases
 
 
@@ -172,11 +172,11 @@ def bench_markdown(report: BenchReport) -> str:
         "",
         "## Hardware and versions",
         "",
-        _validate.environment_markdown(report.environment),
+        _report.environment_markdown(report.environment),
         "",
         "## Cases",
         "",
-        _validate.md_table(HEADERS, _rows(report)),
+        _report.md_table(HEADERS, _rows(report)),
         "",
     ]
     for b in report.benches:
@@ -197,14 +197,14 @@ def bench(
     *,
     mode: str = "quick",
     out: Path | None = None,
-    progress: _validate.Progress | None = None,
+    progress: _report.Progress | None = None,
 ) -> BenchReport:
     """Run the benches; with ``out``, write ``bench.json`` and ``bench.md`` there atomically."""
-    report = BenchReport(mode=mode, benches=[], environment=_validate.environment())
+    report = BenchReport(mode=mode, benches=[], environment=_report.environment())
     t0 = time.perf_counter()
     with contextlib.ExitStack() as stack:
         outdir = (
-            stack.enter_context(_validate.atomic_output(out, kind="bench"))
+            stack.enter_context(_report.atomic_output(out, kind="bench"))
             if out is not None
             else None
         )
@@ -219,7 +219,7 @@ def bench(
                 )
         report.seconds = time.perf_counter() - t0
         if outdir is not None:
-            _validate.write_json(outdir / "bench.json", report.to_json())
+            _report.write_json(outdir / "bench.json", report.to_json())
             (outdir / "bench.md").write_text(bench_markdown(report), encoding="utf-8")
     return report
 
@@ -235,11 +235,11 @@ def execute(
     """Run, print the cases table; return 0, or 1 when a bench failed to run."""
     if out is not None:
         try:
-            _validate._check_replaceable(Path(out).absolute())
-        except _validate.OutputDirError as exc:
+            _report._check_replaceable(Path(out).absolute())
+        except _report.OutputDirError as exc:
             print(f"error: {exc}", file=stderr)
             return 2
-    progress = _validate.make_progress(stderr, len(papers), label="bench")
+    progress = _report.make_progress(stderr, len(papers), label="bench")
     try:
         report = bench(papers, mode=mode, out=out, progress=progress)
     finally:
@@ -250,7 +250,7 @@ def execute(
         f"{env['python']}",
         file=stdout,
     )
-    print(_validate.plain_table(HEADERS, _rows(report)), file=stdout)
+    print(_report.plain_table(HEADERS, _rows(report)), file=stdout)
     for b in report.benches:
         if b.error:
             print(f"error: {b.name}: {b.error}", file=stderr)

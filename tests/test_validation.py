@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from refimpl import _validate, cli
+from refimpl import _report, _validate, cli
 
 pytestmark = pytest.mark.validation
 
@@ -624,7 +624,7 @@ def test_live_progress_on_a_tty():
 
     plain, auto = FakeTTY(), FakeTTY()
     for stream, progress in [
-        (plain, _validate._PlainProgress(plain, 2, live=True)),
+        (plain, _report._PlainProgress(plain, 2, live=True)),
         (auto, _validate.make_progress(auto, 2)),
     ]:  # rich if installed
         progress.start(1, "demo")

@@ -12,8 +12,9 @@ paper alone exactly as ``refimpl validate --only <paper>`` does: it checks the c
 ``claims.toml`` beside the script, prints the table, writes the report into ``DIR`` (default
 ``./refimpl-validation-<paper>``) and exits 0, or 1 when a high-confidence claim fails.
 
-The logic lives in :mod:`refimpl._validate`; this module is a thin, stable entry point for the
-scripts: :func:`main`, :func:`environment`, :func:`write_json` and :func:`plot_style`.
+The logic lives in :mod:`refimpl._validate` and :mod:`refimpl._report`; this module is a thin,
+stable entry point for the scripts: :func:`main`, :func:`environment`, :func:`write_json` and
+:func:`plot_style`.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from refimpl import _validate
-from refimpl._validate import environment, write_json
+from refimpl import _report, _validate
+from refimpl._report import environment, write_json
 
 __all__ = ["environment", "main", "plot_style", "write_json"]
 
@@ -58,7 +59,7 @@ def plot_style() -> Iterator[Any]:
             fig.savefig(outdir / "<paper>-<figure>.png")
             plt.close(fig)
     """
-    plt = _validate.use_agg()
+    plt = _report.use_agg()
     with plt.rc_context(STYLE):
         yield plt
 
