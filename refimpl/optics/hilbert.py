@@ -187,9 +187,13 @@ def hilbert_transform(f: Array, /, *, axis: int = -1, method: str = "line") -> A
     ----------
     .. [1] J. D. Briscoe, D. Pizzey, S. A. Wrathmall, I. G. Hughes, "Indirect measurement
        of atomic magneto-optical rotation via Hilbert transform", arXiv:2403.00950 (2024):
-       the refractive indices of Rb vapour at 0.6 T from absorption spectra alone.
+       the refractive indices of Rb vapour at 0.6 T from absorption spectra alone (abstract:
+       Rb thermal vapour, 0.6 T, Faraday and Voigt geometries). Its equation numbers and its
+       sign convention for :math:`H` are not verified; see ``validation/hilbert_kk/README.md``.
     .. [2] K. A. Whittaker, J. Keaveney, I. G. Hughes, C. S. Adams, "The Hilbert transform:
-       Applications to atomic spectra", Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420.
+       Applications to atomic spectra", Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420
+       (abstract: refractive and group indices of Cs vapour from transmission spectra).
+       Equation numbers and sign convention not verified.
     .. [3] F. W. King, *Hilbert Transforms*, Vol. 1, Cambridge University Press (2009):
        definition, sign conventions and :math:`H \circ H = -I`.
     .. [4] refimpl documentation, "Hilbert transform and Kramers-Kronig" paper page

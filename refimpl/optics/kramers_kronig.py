@@ -99,9 +99,14 @@ def refractive_index_from_absorption(
     References
     ----------
     .. [1] J. D. Briscoe, D. Pizzey, S. A. Wrathmall, I. G. Hughes, arXiv:2403.00950 (2024):
-       the refractive index of each eigenmode of Rb vapour at 0.6 T from its absorption.
+       the refractive index of each eigenmode of Rb vapour at 0.6 T from its absorption
+       (abstract: "two refractive indices" of the birefringent medium, each measured
+       independently). The paper's equation for this relation, its number and its sign
+       convention are not verified (``validation/hilbert_kk/README.md``, "Unverified").
     .. [2] K. A. Whittaker, J. Keaveney, I. G. Hughes, C. S. Adams, "The Hilbert transform:
-       Applications to atomic spectra", Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420.
+       Applications to atomic spectra", Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420
+       (abstract: the Hilbert transform applied to transmission spectra gives the
+       refractive and group indices of Cs vapour). Equation numbers not verified.
 
     Examples
     --------
@@ -165,8 +170,9 @@ def absorption_from_refractive_index(
 
     References
     ----------
-    .. [1] J. D. Briscoe et al., arXiv:2403.00950 (2024).
-    .. [2] K. A. Whittaker et al., Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420.
+    .. [1] J. D. Briscoe et al., arXiv:2403.00950 (2024) (equation numbers not verified).
+    .. [2] K. A. Whittaker et al., Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420
+       (equation numbers not verified).
 
     Examples
     --------
@@ -250,8 +256,12 @@ def absorption_from_transmission(
     References
     ----------
     .. [1] J. D. Briscoe et al., arXiv:2403.00950 (2024): absorption spectra normalised
-       off resonance before the Hilbert transform.
-    .. [2] K. A. Whittaker et al., Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420.
+       off resonance before the Hilbert transform. The abstract confirms the input is
+       absorption spectra; the paper's Beer-Lambert relation, its normalisation and their
+       equation numbers are not verified.
+    .. [2] K. A. Whittaker et al., Phys. Rev. A 91, 032513 (2015), arXiv:1411.6420
+       (abstract: the Hilbert transform is applied to transmission spectra). The
+       paper's transmission-to-absorption relation and its equation number are not verified.
 
     Examples
     --------

@@ -61,8 +61,9 @@ def lorentzian_profile(delta: Array, /, *, gamma: float) -> tuple[Array, Array]:
     References
     ----------
     .. [1] K. A. Whittaker, J. Keaveney, I. G. Hughes, C. S. Adams, Phys. Rev. A 91, 032513
-       (2015), arXiv:1411.6420 (Lorentzian/Voigt susceptibility and its Hilbert transform).
-    .. [2] J. D. Briscoe et al., arXiv:2403.00950 (2024).
+       (2015), arXiv:1411.6420 (Lorentzian/Voigt susceptibility and its Hilbert transform;
+       the line-shape formulas and their equation numbers are not verified).
+    .. [2] J. D. Briscoe et al., arXiv:2403.00950 (2024) (equation numbers not verified).
 
     Examples
     --------
@@ -129,9 +130,12 @@ def voigt_profile(delta: Array, /, *, gamma: float, sigma: float) -> tuple[Array
     ----------
     .. [1] J. D. Briscoe, D. Pizzey, S. A. Wrathmall, I. G. Hughes, arXiv:2403.00950 (2024):
        Doppler-broadened (Voigt) susceptibility of Rb at 0.6 T, whose real part is recovered
-       from its imaginary part by the Hilbert transform.
+       from its imaginary part by the Hilbert transform. The abstract confirms Rb vapour at
+       0.6 T. Its "Voigt geometry" (field perpendicular to the light wavevector) has nothing to
+       do with the Voigt line shape. The susceptibility formula quoted in the Notes and its
+       equation number are not verified against the paper.
     .. [2] K. A. Whittaker, J. Keaveney, I. G. Hughes, C. S. Adams, Phys. Rev. A 91, 032513
-       (2015), arXiv:1411.6420.
+       (2015), arXiv:1411.6420 (equation numbers not verified).
     .. [3] J. A. C. Weideman, SIAM J. Numer. Anal. 31, 1497 (1994) (the generic route of w).
 
     Examples
