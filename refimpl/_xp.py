@@ -15,6 +15,13 @@ shim           numpy                       cupy                             othe
                                                                             fraction beyond;
                                                                             relative error
                                                                             < 1e-12 vs scipy
+``einsum``     ``numpy.einsum``             ``cupy.einsum``                  torch, jax: their own
+               (``optimize=True``)                                          ``einsum``; other:
+                                                                            broadcast
+                                                                            multiply + ``xp.sum``
+                                                                            (correct, memory
+                                                                            O(product of all
+                                                                            index sizes))
 =============  ==========================  ===============================  ====================
 
 Host transfers happen only in :func:`to_host` (used for value checks on eager arrays and for
@@ -48,6 +55,7 @@ __all__ = [
     "complex_dtype",
     "default_float",
     "device",
+    "einsum",
     "eps",
     "from_host",
     "is_eager",
@@ -408,3 +416,110 @@ def wofz(z: Array, /) -> Array:
     zr = xp.where(upper, xp.zeros_like(z), zu)  # exp(-z^2) only where it is used
     reflected = 2.0 * xp.exp(-(zr * zr)) - w
     return xp.where(upper, w, reflected)
+
+
+# --------------------------------------------------------------------------------------
+# einsum
+# --------------------------------------------------------------------------------------
+def _parse_einsum(subscripts: str, ndims: Sequence[int]) -> tuple[list[str], str]:
+    """Explicit ``(inputs, output)`` index strings, ellipses expanded to unused letters."""
+    spec = subscripts.replace(" ", "")
+    if "->" in spec:
+        lhs, out = spec.split("->")
+    else:
+        lhs, out = spec, None
+    terms = lhs.split(",")
+    if len(terms) != len(ndims):
+        msg = f"einsum subscripts name {len(terms)} operand(s); got {len(ndims)} array(s)"
+        raise ValueError(msg)
+    used = set(spec) - {".", ",", "-", ">"}
+    spare = [c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" if c not in used]
+    n_ell = max(
+        (nd - len(t.replace("...", "")) for t, nd in zip(terms, ndims, strict=True) if "..." in t),
+        default=0,
+    )
+    ell = "".join(spare[:n_ell])
+    expanded = []
+    for t, nd in zip(terms, ndims, strict=True):
+        if "..." in t:
+            k = nd - len(t.replace("...", ""))
+            t = t.replace("...", ell[n_ell - k :] if k else "")
+        if len(t) != nd:
+            msg = f"einsum term {t!r} does not match an operand with {nd} dimension(s)"
+            raise ValueError(msg)
+        expanded.append(t)
+    if out is None:
+        counts: dict[str, int] = {}
+        for t in expanded:
+            for c in t:
+                counts[c] = counts.get(c, 0) + 1
+        out = ell + "".join(sorted(c for c, k in counts.items() if k == 1 and c not in ell))
+    else:
+        out = out.replace("...", ell)
+    return expanded, out
+
+
+def _einsum_generic(xp: Namespace, subscripts: str, operands: Sequence[Array]) -> Array:
+    terms, out = _parse_einsum(subscripts, [op.ndim for op in operands])
+    letters: list[str] = []
+    for t in [*terms, out]:
+        for c in t:
+            if c not in letters:
+                letters.append(c)
+    product = None
+    for t, op in zip(terms, operands, strict=True):
+        # repeated indices within one term (a diagonal) are not needed by refimpl: refuse
+        if len(set(t)) != len(t):
+            msg = f"einsum: repeated index within one operand ({t!r}) is not supported here"
+            raise ValueError(msg)
+        perm = tuple(sorted(range(len(t)), key=lambda i: letters.index(t[i])))
+        arr = xp.permute_dims(op, perm) if perm != tuple(range(len(t))) else op
+        present = sorted(t, key=letters.index)
+        shape = []
+        it = iter(arr.shape)
+        for c in letters:
+            shape.append(next(it) if c in present else 1)
+        arr = xp.reshape(arr, tuple(shape))
+        product = arr if product is None else product * arr
+    assert product is not None
+    summed = tuple(i for i, c in enumerate(letters) if c not in out)
+    if summed:
+        product = xp.sum(product, axis=summed)
+    remaining = [c for c in letters if c in out]
+    perm = tuple(remaining.index(c) for c in out)
+    return xp.permute_dims(product, perm) if perm != tuple(range(len(perm))) else product
+
+
+def einsum(subscripts: str, /, *operands: Array) -> Array:
+    """Einstein summation over arrays of one namespace (the standard has no ``einsum``).
+
+    Route per namespace: NumPy ``numpy.einsum(..., optimize=True)``; CuPy ``cupy.einsum``;
+    torch ``torch.einsum``; JAX ``jax.numpy.einsum``; any other namespace (array_api_strict)
+    a generic broadcast-multiply-and-sum (correct, but its memory is the product of all index
+    sizes: fine for tests, not for large contractions). Ellipses are supported; an index
+    repeated inside one operand (a diagonal) is not, on the generic route.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl._xp import einsum
+    >>> a, b = np.arange(6.0).reshape(2, 3), np.arange(3.0)
+    >>> einsum("ij,j->i", a, b).tolist()
+    [5.0, 14.0]
+    """
+    xp, ops = as_arrays(*operands)
+    if compat.is_numpy_namespace(xp):
+        return np.einsum(subscripts, *ops, optimize=True)
+    if compat.is_cupy_namespace(xp):  # pragma: no cover - needs a GPU
+        import cupy
+
+        return cupy.einsum(subscripts, *ops)
+    if compat.is_torch_namespace(xp):
+        import torch
+
+        return torch.einsum(subscripts, *ops)
+    if compat.is_jax_namespace(xp):  # pragma: no cover - optional
+        import jax.numpy as jnp
+
+        return jnp.einsum(subscripts, *ops)
+    return _einsum_generic(xp, subscripts, ops)

@@ -233,3 +233,41 @@ def test_wofz_real_input_is_cast_and_bool_rejected(xp, device):
     assert out.dtype == _xp.complex_dtype(xp, dtype)
     with pytest.raises(TypeError, match="z must be"):
         _xp.wofz(xp.asarray([True], device=device))
+
+
+# ---------------------------------------------------------------- einsum shim
+EINSUM_CASES = [
+    ("ij,j->i", [(3, 4), (4,)]),
+    ("ij,jk->ik", [(2, 3), (3, 5)]),
+    ("ij,jk", [(2, 3), (3, 5)]),  # implicit output
+    ("...i,...i->...", [(4, 2, 3), (2, 3)]),  # broadcasting ellipsis
+    ("abc,cd,bd->a", [(2, 3, 4), (4, 5), (3, 5)]),  # three operands
+    ("zi,zj,ijk->zk", [(6, 3), (6, 2), (3, 2, 4)]),  # a CG-style bilinear contraction
+    ("ij->ji", [(2, 5)]),
+    ("i,j->ij", [(3,), (4,)]),
+]
+
+
+@pytest.mark.parametrize(("subscripts", "shapes"), EINSUM_CASES)
+def test_einsum_matches_numpy(xp, device, subscripts, shapes):
+    dtype = _xp.default_float(xp, device)
+    gen = np.random.default_rng(0)
+    host = [gen.standard_normal(s) for s in shapes]
+    ops = [xp.asarray(h, dtype=dtype, device=device) for h in host]
+    out = _xp.einsum(subscripts, *ops)
+    expected = np.einsum(subscripts, *host)
+    eps = _xp.eps(xp, dtype)
+    # sums of at most 5 products of O(1) numbers: a few eps relative to the largest term
+    assert_close(
+        out, xp.asarray(expected, dtype=dtype, device=device), rtol=32 * eps, atol=32 * eps
+    )
+
+
+def test_einsum_generic_route_errors():
+    a = array_api_strict.ones((2, 2))
+    with pytest.raises(ValueError, match="repeated index"):
+        _xp.einsum("ii->i", a)
+    with pytest.raises(ValueError, match="2 operand"):
+        _xp.einsum("ij,jk->ik", a)
+    with pytest.raises(ValueError, match="does not match"):
+        _xp.einsum("ijk->i", a)
