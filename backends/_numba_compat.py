@@ -10,20 +10,25 @@ from typing import Any
 
 __all__ = ["HAVE_NUMBA", "njit", "prange"]
 
+_numba: Any
 try:
-    from numba import njit, prange
-
-    HAVE_NUMBA = True
+    import numba as _numba
 except ImportError:
-    HAVE_NUMBA = False
-    prange = range
+    _numba = None
 
-    def njit(*args: Any, **kwargs: Any) -> Any:
-        """Identity stand-in for ``numba.njit`` (bare ``@njit`` or ``@njit(...)``)."""
-        if len(args) == 1 and callable(args[0]) and not kwargs:
-            return args[0]
+HAVE_NUMBA = _numba is not None
 
-        def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
-            return func
 
-        return wrap
+def _identity_njit(*args: Any, **kwargs: Any) -> Any:
+    """Identity stand-in for ``numba.njit`` (bare ``@njit`` or ``@njit(...)``)."""
+    if len(args) == 1 and callable(args[0]) and not kwargs:
+        return args[0]
+
+    def wrap(func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
+
+    return wrap
+
+
+njit: Any = _numba.njit if _numba is not None else _identity_njit
+prange: Any = _numba.prange if _numba is not None else range

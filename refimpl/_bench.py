@@ -55,6 +55,7 @@ class BenchResult:
     config: dict[str, Any] | None = None
     seconds: float = 0.0
     cases: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # run()'s other keys
     error: str | None = None
     traceback: str | None = None
 
@@ -72,6 +73,7 @@ class BenchResult:
             "config": self.config,
             "wall_seconds": self.seconds,
             "cases": self.cases,
+            "extra": self.extra,
             "error": self.error,
             "traceback": self.traceback,
         }
@@ -132,7 +134,11 @@ def run_bench(paper: _validate.Paper, *, mode: str = "quick") -> BenchResult:
     try:
         repro = _validate.load_reproduction(paper.bench_file)
         out.config = repro.config(mode)
-        out.cases = _check_cases(repro.run(repro.config(mode)))
+        raw = repro.run(repro.config(mode))
+        out.cases = _check_cases(raw)
+        out.extra = _report.jsonable(
+            {k: v for k, v in raw.items() if k != "cases"}, where="bench result"
+        )
     except Exception as exc:
         out.error, out.traceback = _validate._error_text(exc)
     out.seconds = time.perf_counter() - start

@@ -53,6 +53,7 @@ __all__ = [
     "check_nonempty",
     "checked_real",
     "complex_dtype",
+    "creation_namespace",
     "default_float",
     "device",
     "einsum",
@@ -61,6 +62,7 @@ __all__ = [
     "is_eager",
     "namespace_name",
     "nonnegative_float",
+    "nonnegative_int",
     "normalize_axis",
     "positive_float",
     "positive_int",
@@ -266,6 +268,17 @@ def nonnegative_float(value: Any, /, *, name: str) -> float:
     return v
 
 
+def nonnegative_int(value: Any, /, *, name: str) -> int:
+    """A Python int >= 0 (bools rejected), else ``TypeError``/``ValueError``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        msg = f"{name} must be a non-negative int; got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    if value < 0:
+        msg = f"{name} must be a non-negative int; got {value}"
+        raise ValueError(msg)
+    return int(value)
+
+
 def positive_int(value: Any, /, *, name: str) -> int:
     """A Python int >= 1 (bools rejected), else ``TypeError``/``ValueError``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
@@ -275,6 +288,21 @@ def positive_int(value: Any, /, *, name: str) -> int:
         msg = f"{name} must be a positive int; got {value}"
         raise ValueError(msg)
     return int(value)
+
+
+def creation_namespace(xp: Any = None, /) -> Namespace:
+    """The Array API namespace for a creation function's ``xp=`` argument.
+
+    ``None`` means NumPy; a namespace is returned as is; a raw module such as ``torch`` or
+    ``cupy`` is wrapped by array-api-compat. Anything else raises ``TypeError``.
+    """
+    if xp is None:
+        xp = np
+    try:
+        return compat.array_namespace(xp.empty(0))
+    except (AttributeError, TypeError) as exc:
+        msg = f"xp must be an array namespace (a module such as numpy or torch); got {xp!r}"
+        raise TypeError(msg) from exc
 
 
 # --------------------------------------------------------------------------------------

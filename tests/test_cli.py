@@ -130,7 +130,10 @@ def make_bench(root: Path, name: str, body: str) -> None:
 def test_bench_prints_cases_and_writes_labelled_reports(tmp_path, capsys):
     root = tmp_path / "benches"
     fast, slow = CASE.format(name="fast", s=1.0, b=1.0), CASE.format(name="slow", s=3.0, b=1.0)
-    body = f"assert config == {{'n': 1024}}\nreturn {{'cases': [{fast}, {slow}]}}"
+    body = (
+        f"assert config == {{'n': 1024}}\n"
+        f"return {{'cases': [{fast}, {slow}], 'crossover': 7, 'note': 'kept'}}"
+    )
     make_bench(root, "demo", body)
     out = tmp_path / "out"
     code, stdout, stderr = run_cli(capsys, "bench", "--root", str(root), "--out", str(out))
@@ -145,6 +148,7 @@ def test_bench_prints_cases_and_writes_labelled_reports(tmp_path, capsys):
     assert data["environment"]["cpu_count"] >= 1
     assert data["environment"]["processor"]
     assert [c["name"] for c in data["benches"][0]["cases"]] == ["fast", "slow"]
+    assert data["benches"][0]["extra"] == {"crossover": 7, "note": "kept"}  # run()'s other keys
     md = (out / "bench.md").read_text()
     assert "## Hardware and versions" in md
     assert "| demo | slow | 1024 |" in md

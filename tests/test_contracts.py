@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 import refimpl.optics
+import refimpl.so3
 from refimpl import _xp
 from refimpl.optics import (
     absorption_from_refractive_index,
@@ -34,9 +35,27 @@ from refimpl.optics import (
     refractive_index_from_absorption,
     voigt_profile,
 )
+from refimpl.so3 import (
+    cg_tensor_product,
+    check_rotation,
+    clebsch_gordan,
+    convert_basis,
+    fourier_to_sh,
+    gaunt_cg_ratio,
+    gaunt_coefficients,
+    gaunt_power,
+    gaunt_tensor_product,
+    random_rotation,
+    rotate_coefficients,
+    s2_quadrature,
+    sh_to_fourier,
+    spherical_harmonics,
+    wigner_D,
+)
+from refimpl.testing.groups import random_orthogonal
 
-#: area modules whose ``__all__`` functions must all appear in PUBLIC_CASES
-AREAS = [refimpl.optics]
+#: area modules whose ``__all__`` functions must all appear in PUBLIC_CASES or CREATION_CASES
+AREAS = [refimpl.optics, refimpl.so3]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,6 +69,10 @@ class Case:
     make_args: Callable[[np.random.Generator], tuple[Any, ...]]
     arrays: tuple[tuple[int, str, int], ...]  # (position, argument name, min ndim)
     covers: Callable[..., Any]
+    same_shape: bool = True  # outputs have the first array's shape (else tested in the area)
+    complex_out: bool = False  # outputs are the complex dtype matching the input's real dtype
+    int_ok: bool = True  # positive integer arrays are valid input (not so for rotations)
+    complex_ok: bool = False  # complex input is valid (Fourier coefficients)
 
 
 OMEGA0 = 2 * np.pi * 384.230e12
@@ -61,6 +84,10 @@ def _spectrum(rng: np.random.Generator, n: int = 33) -> np.ndarray:
 
 def _transmission(rng: np.random.Generator, n: int = 33) -> np.ndarray:
     return rng.uniform(0.2, 0.9, n)
+
+
+def _rotations(rng: np.random.Generator, n: int = 3) -> np.ndarray:
+    return np.stack([random_orthogonal(rng, 3, special=True) for _ in range(n)])
 
 
 PUBLIC_CASES: list[Case] = [
@@ -120,7 +147,119 @@ PUBLIC_CASES: list[Case] = [
         ((0, "delta", 1),),
         voigt_profile,
     ),
+    # ---------------------------------------------------------------- refimpl.so3
+    Case(
+        "spherical_harmonics",
+        lambda v: spherical_harmonics(3, v),
+        lambda r: (r.standard_normal((5, 3)),),
+        ((0, "vectors", 1),),
+        spherical_harmonics,
+        same_shape=False,
+    ),
+    Case(
+        "wigner_D",
+        lambda rot: wigner_D(2, rot),
+        lambda r: (_rotations(r),),
+        ((0, "rotation", 2),),
+        wigner_D,
+        same_shape=False,
+        int_ok=False,
+    ),
+    Case(
+        "rotate_coefficients",
+        rotate_coefficients,
+        lambda r: (r.standard_normal((3, 16)), _rotations(r)),
+        ((0, "coeffs", 1), (1, "rotation", 2)),
+        rotate_coefficients,
+        int_ok=False,
+    ),
+    Case(
+        "check_rotation",
+        check_rotation,
+        lambda r: (_rotations(r),),
+        ((0, "rotation", 2),),
+        check_rotation,
+        int_ok=False,
+    ),
+    Case(
+        "convert_basis",
+        lambda c: convert_basis(c, source="refimpl", target="e3nn"),
+        lambda r: (r.standard_normal((4, 9)),),
+        ((0, "coeffs", 1),),
+        convert_basis,
+    ),
+    Case(
+        "cg_tensor_product",
+        cg_tensor_product,
+        lambda r: (r.standard_normal((4, 9)), r.standard_normal((4, 16))),
+        ((0, "x", 1), (1, "y", 1)),
+        cg_tensor_product,
+        same_shape=False,
+    ),
+    Case(
+        "sh_to_fourier",
+        sh_to_fourier,
+        lambda r: (r.standard_normal((3, 16)),),
+        ((0, "coeffs", 1),),
+        sh_to_fourier,
+        same_shape=False,
+        complex_out=True,
+    ),
+    Case(
+        "fourier_to_sh",
+        lambda f: fourier_to_sh(f, lmax=3),
+        lambda r: (r.standard_normal((2, 7, 7)),),
+        ((0, "fourier", 2),),
+        fourier_to_sh,
+        same_shape=False,
+        complex_ok=True,
+    ),
+    *[
+        Case(
+            f"gaunt_tensor_product[{method}]",
+            lambda x, y, method=method: gaunt_tensor_product(x, y, method=method),
+            lambda r: (r.standard_normal((2, 3, 9)), r.standard_normal((3, 16))),
+            ((0, "x", 1), (1, "y", 1)),
+            gaunt_tensor_product,
+            same_shape=False,
+        )
+        for method in ("fourier", "grid", "dense")
+    ],
+    Case(
+        "gaunt_power",
+        lambda x: gaunt_power(x, 3, lmax_out=4),
+        lambda r: (r.standard_normal((2, 9)),),
+        ((0, "x", 1),),
+        gaunt_power,
+        same_shape=False,
+    ),
 ]
+
+
+@dataclasses.dataclass(frozen=True)
+class CreationCase:
+    """A public function that makes arrays from options: ``func(xp=, dtype=, device=)``."""
+
+    name: str
+    func: Callable[..., Any]
+    covers: Callable[..., Any]
+
+
+CREATION_CASES: list[CreationCase] = [
+    CreationCase("clebsch_gordan", lambda **kw: clebsch_gordan(1, 2, 3, **kw), clebsch_gordan),
+    CreationCase(
+        "gaunt_coefficients", lambda **kw: gaunt_coefficients(2, 2, 2, **kw), gaunt_coefficients
+    ),
+    CreationCase("s2_quadrature", lambda **kw: s2_quadrature(3, 5, **kw), s2_quadrature),
+    CreationCase(
+        "random_rotation", lambda **kw: random_rotation((2,), rng=0, **kw), random_rotation
+    ),
+]
+
+#: public functions outside both tables, with the reason
+NO_ARRAY_CONTRACT = {
+    gaunt_cg_ratio: "takes and returns Python numbers (tests/so3/test_coupling.py)",
+}
 
 
 def _outputs(result: Any) -> list[Any]:
@@ -141,7 +280,8 @@ def _with(args: tuple[Any, ...], pos: int, value: Any) -> list[Any]:
 
 # ------------------------------------------------------------------------------ coverage
 def test_table_covers_every_public_function():
-    covered = {c.covers for c in PUBLIC_CASES}
+    covered = {c.covers for c in PUBLIC_CASES} | {c.covers for c in CREATION_CASES}
+    covered |= set(NO_ARRAY_CONTRACT)
     missing = [
         f"{area.__name__}.{name}"
         for area in AREAS
@@ -157,22 +297,40 @@ def test_output_follows_input(case, xp, device):
     dtype = xpx.default_dtype(xp, device=device)
     args = _convert(case.make_args(np.random.default_rng(0)), xp, dtype, device)
     first = args[case.arrays[0][0]]
+    want = _xp.complex_dtype(xp, dtype) if case.complex_out else dtype
     for out in _outputs(case.func(*args)):
         assert array_api_compat.array_namespace(out) is xp
-        assert out.dtype == dtype
+        assert out.dtype == want
         assert _xp.device(out) == _xp.device(first)
-        assert out.shape == first.shape
+        if case.same_shape:
+            assert out.shape == first.shape
         assert bool(xp.all(xp.isfinite(out)))
 
 
 @pytest.mark.parametrize("case", PUBLIC_CASES, ids=lambda c: c.name)
 def test_float32_in_float32_out(case, xp, device):
     args = _convert(case.make_args(np.random.default_rng(1)), xp, xp.float32, device)
+    want = xp.complex64 if case.complex_out else xp.float32
     for out in _outputs(case.func(*args)):
+        assert out.dtype == want
+
+
+@pytest.mark.parametrize("case", CREATION_CASES, ids=lambda c: c.name)
+def test_creation_functions_honour_xp_dtype_device(case, xp, device):
+    dtype = xpx.default_dtype(xp, device=device)
+    for out in _outputs(case.func(xp=xp, dtype=dtype, device=device)):
+        assert array_api_compat.array_namespace(out) is xp
+        assert out.dtype == dtype
+        if device is not None:
+            assert _xp.device(out) == device
+    for out in _outputs(case.func(xp=xp, dtype=xp.float32, device=device)):
         assert out.dtype == xp.float32
+    for out in _outputs(case.func()):  # defaults: NumPy float64
+        assert isinstance(out, np.ndarray)
+        assert out.dtype == np.float64
 
 
-@pytest.mark.parametrize("case", PUBLIC_CASES, ids=lambda c: c.name)
+@pytest.mark.parametrize("case", [c for c in PUBLIC_CASES if c.int_ok], ids=lambda c: c.name)
 def test_integers_are_promoted(case, xp, device):
     dtype = xpx.default_dtype(xp, device=device)
     host = case.make_args(np.random.default_rng(2))
@@ -180,27 +338,31 @@ def test_integers_are_promoted(case, xp, device):
         np.ceil(np.abs(a) + 1).astype(np.int64) if isinstance(a, np.ndarray) else a for a in host
     )  # positive integers: valid for every argument
     args = [xp.asarray(a, device=device) if isinstance(a, np.ndarray) else a for a in ints]
+    want = _xp.complex_dtype(xp, dtype) if case.complex_out else dtype
     for out in _outputs(case.func(*args)):
-        assert out.dtype == dtype
+        assert out.dtype == want
 
 
 # ------------------------------------------------------------------------- bad input
-def _bad_variants(a: np.ndarray, min_ndim: int) -> list[tuple[Any, type[Exception], str]]:
+def _bad_variants(
+    a: np.ndarray, min_ndim: int, complex_ok: bool
+) -> list[tuple[Any, type[Exception], str]]:
     nan = a.copy()
-    nan[0] = np.nan
+    nan.reshape(-1)[0] = np.nan
     inf = a.copy()
-    inf[-1] = -np.inf
+    inf.reshape(-1)[-1] = -np.inf
     out = [
         (a > 0, TypeError, "must be a real numeric array"),
-        (a + 0j, TypeError, "must be a real numeric array"),
         (a.astype(object), TypeError, "must be a numeric array"),
         (a.astype(str), TypeError, "must be a numeric array"),
         (a[:0], ValueError, "must not be empty"),
         (nan, ValueError, "must be finite"),
         (inf, ValueError, "must be finite"),
     ]
+    if not complex_ok:
+        out.append((a + 0j, TypeError, "must be a real numeric array"))
     if min_ndim >= 1:
-        out.append((np.asarray(a[0]), ValueError, "must have at least 1 dimension"))
+        out.append((np.asarray(a.reshape(-1)[0]), ValueError, f"must have at least {min_ndim} dim"))
     return out
 
 
@@ -208,7 +370,7 @@ def _bad_variants(a: np.ndarray, min_ndim: int) -> list[tuple[Any, type[Exceptio
 def test_bad_arrays_raise_naming_the_argument(case):
     host = case.make_args(np.random.default_rng(3))
     for pos, name, min_ndim in case.arrays:
-        for bad, exc, text in _bad_variants(host[pos], min_ndim):
+        for bad, exc, text in _bad_variants(host[pos], min_ndim, case.complex_ok):
             with pytest.raises(exc, match=f"^{name} {text}"):
                 case.func(*_with(host, pos, bad))
 
@@ -223,7 +385,7 @@ def test_bad_arrays_raise_in_every_namespace(case, xp, device):
         with pytest.raises(TypeError, match=f"^{name} must be a real numeric array"):
             case.func(*_with(tuple(args), pos, bad_bool))
         nan = host[pos].copy()
-        nan[1] = np.nan
+        nan.reshape(-1)[1] = np.nan
         with pytest.raises(ValueError, match=f"^{name} must be finite"):
             case.func(*_with(tuple(args), pos, xp.asarray(nan, dtype=dtype, device=device)))
 

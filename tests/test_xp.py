@@ -271,3 +271,22 @@ def test_einsum_generic_route_errors():
         _xp.einsum("ij,jk->ik", a)
     with pytest.raises(ValueError, match="does not match"):
         _xp.einsum("ijk->i", a)
+
+
+def test_nonnegative_int():
+    assert _xp.nonnegative_int(0, name="l") == 0
+    assert type(_xp.nonnegative_int(np.int32(4), name="l")) is int
+    for bad, exc in [(-1, ValueError), (1.0, TypeError), (False, TypeError), ("2", TypeError)]:
+        with pytest.raises(exc, match="l must be a non-negative int; got"):
+            _xp.nonnegative_int(bad, name="l")
+
+
+def test_creation_namespace(xp):
+    assert _xp.namespace_name(_xp.creation_namespace(None)) == "numpy"
+    assert _xp.creation_namespace(xp) is xp
+    # a raw module (not the compat-wrapped namespace) is wrapped
+    assert _xp.namespace_name(_xp.creation_namespace(np)) == "numpy"
+    assert _xp.creation_namespace(np).__name__.startswith("array_api_compat")
+    for bad in ("numpy", 3, object()):
+        with pytest.raises(TypeError, match="xp must be an array namespace"):
+            _xp.creation_namespace(bad)
