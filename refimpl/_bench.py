@@ -56,6 +56,8 @@ class BenchResult:
     seconds: float = 0.0
     cases: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # run()'s other keys
+    figures: list[str] = dataclasses.field(default_factory=list)
+    warnings: list[str] = dataclasses.field(default_factory=list)
     error: str | None = None
     traceback: str | None = None
 
@@ -74,6 +76,8 @@ class BenchResult:
             "wall_seconds": self.seconds,
             "cases": self.cases,
             "extra": self.extra,
+            "figures": self.figures,
+            "warnings": self.warnings,
             "error": self.error,
             "traceback": self.traceback,
         }
@@ -127,8 +131,11 @@ def _check_cases(raw: object) -> list[dict[str, Any]]:
     return cases
 
 
-def run_bench(paper: _validate.Paper, *, mode: str = "quick") -> BenchResult:
-    """Run one ``bench.py`` in ``mode``; errors are recorded, ``KeyboardInterrupt`` propagates."""
+def run_bench(
+    paper: _validate.Paper, *, mode: str = "quick", outdir: Path | None = None
+) -> BenchResult:
+    """Run one ``bench.py`` in ``mode`` (and its optional ``plot(result, outdir)`` when
+    ``outdir`` is given); errors are recorded, ``KeyboardInterrupt`` propagates."""
     out = BenchResult(name=paper.name, folder=paper.folder, mode=mode)
     start = time.perf_counter()
     try:
@@ -141,6 +148,11 @@ def run_bench(paper: _validate.Paper, *, mode: str = "quick") -> BenchResult:
         )
     except Exception as exc:
         out.error, out.traceback = _validate._error_text(exc)
+    else:
+        if outdir is not None and repro.plot is not None:
+            out.figures, out.error, out.traceback, out.warnings = _validate.render_figures(
+                paper.name, raw, repro.plot, outdir
+            )
     out.seconds = time.perf_counter() - start
     return out
 
@@ -186,6 +198,11 @@ def bench_markdown(report: BenchReport) -> str:
         "",
     ]
     for b in report.benches:
+        for fig in b.figures:
+            lines += [f"![{b.name}]({fig})", ""]
+        for warning in b.warnings:
+            lines += [f"*{b.name}: {warning}*", ""]
+    for b in report.benches:
         if b.error:
             lines += [
                 f"### {b.name}: error",
@@ -217,7 +234,7 @@ def bench(
         for i, paper in enumerate(papers, 1):
             if progress is not None:
                 progress.start(i, paper.name)
-            res = run_bench(paper, mode=mode)
+            res = run_bench(paper, mode=mode, outdir=outdir)
             report.benches.append(res)
             if progress is not None:
                 progress.finish(

@@ -507,24 +507,37 @@ def run_paper(
     return out
 
 
-def _plot(out: PaperResult, plot: Callable[[dict[str, Any], Path], Any], outdir: Path) -> None:
+def render_figures(
+    name: str, result: dict[str, Any], plot: Callable[[dict[str, Any], Path], Any], outdir: Path
+) -> tuple[list[str], str | None, str | None, list[str]]:
+    """Call ``plot(result, outdir)`` under Agg: ``(figures, error, traceback, warnings)``.
+
+    Shared by ``refimpl validate`` (reproduce.py) and ``refimpl bench`` (bench.py); figures
+    opened by ``plot`` are closed afterwards, and a missing matplotlib is a warning."""
     try:
         plt = use_agg()
     except ImportError as exc:
-        out.warnings.append(f"figures skipped: {exc}")
-        return
+        return [], None, None, [f"figures skipped: {exc}"]
     before = set(plt.get_fignums())
-    start = time.perf_counter()
     try:
-        paths = plot(copy.deepcopy(out.result or {}), outdir)
-        out.figures = _check_figures(out.name, paths, outdir)
+        paths = plot(copy.deepcopy(result), outdir)
+        return _check_figures(name, paths, outdir), None, None, []
     except Exception as exc:
-        out.error, out.traceback = _error_text(exc)
-        out.error = f"plot() failed: {out.error}"
+        error, tb = _error_text(exc)
+        return [], f"plot() failed: {error}", tb, []
     finally:
-        out.plot_seconds = time.perf_counter() - start
         for num in set(plt.get_fignums()) - before:
             plt.close(num)
+
+
+def _plot(out: PaperResult, plot: Callable[[dict[str, Any], Path], Any], outdir: Path) -> None:
+    start = time.perf_counter()
+    figures, error, tb, warnings = render_figures(out.name, out.result or {}, plot, outdir)
+    out.plot_seconds = time.perf_counter() - start
+    out.figures = figures
+    out.warnings.extend(warnings)
+    if error is not None:
+        out.error, out.traceback = error, tb
 
 
 def _check_figures(name: str, paths: object, outdir: Path) -> list[str]:

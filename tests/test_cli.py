@@ -154,6 +154,29 @@ def test_bench_prints_cases_and_writes_labelled_reports(tmp_path, capsys):
     assert "| demo | slow | 1024 |" in md
 
 
+def test_bench_plot_writes_figures_into_the_report(tmp_path, capsys):
+    root = tmp_path / "benches"
+    case = CASE.format(name="only", s=1.0, b=2.0)
+    make_bench(root, "fig", f"return {{'cases': [{case}], 'series': [1, 2, 3]}}")
+    (root / "fig" / "bench.py").write_text(
+        (root / "fig" / "bench.py").read_text()
+        + "\n\ndef plot(result, outdir):\n"
+        + "    import matplotlib.pyplot as plt\n"
+        + "    fig, ax = plt.subplots()\n"
+        + "    ax.plot(result['series'])\n"
+        + "    path = outdir / 'fig-timing.png'\n"
+        + "    fig.savefig(path)\n"
+        + "    return [path]\n"
+    )
+    out = tmp_path / "out"
+    code, _, _ = run_cli(capsys, "bench", "--root", str(root), "--out", str(out))
+    assert code == 0
+    assert (out / "fig-timing.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    data = json.loads((out / "bench.json").read_text())
+    assert data["benches"][0]["figures"] == ["fig-timing.png"]
+    assert "![fig](fig-timing.png)" in (out / "bench.md").read_text()
+
+
 def test_bench_errors_exit_1_and_the_others_still_run(tmp_path, capsys):
     root = tmp_path / "benches"
     make_bench(root, "a_raises", "raise RuntimeError('no timer')")

@@ -14,7 +14,9 @@ paper alone exactly as ``refimpl validate --only <paper>`` does: it checks the c
 
 The logic lives in :mod:`refimpl._validate` and :mod:`refimpl._report`; this module is a thin,
 stable entry point for the scripts: :func:`main`, :func:`environment`, :func:`write_json` and
-:func:`plot_style`.
+:func:`plot_style`; and :func:`bench_main` for ``bench.py`` scripts
+(``python validation/<paper>/bench.py [--quick|--full] [--out DIR]`` = ``refimpl bench --only
+<paper>`` run on that folder).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from typing import Any, NoReturn
 from refimpl import _report, _validate
 from refimpl._report import environment, write_json
 
-__all__ = ["environment", "main", "plot_style", "write_json"]
+__all__ = ["bench_main", "environment", "main", "plot_style", "write_json"]
 
 #: matplotlib rc settings shared by all validation figures
 STYLE: dict[str, Any] = {
@@ -121,3 +123,13 @@ def main(
         print("\ninterrupted; no output was written", file=sys.stderr)
         code = 130
     raise SystemExit(code)
+
+
+def bench_main(script: str, argv: Sequence[str] | None = None) -> NoReturn:
+    """Run the ``bench.py`` at path ``script`` alone, exactly as ``refimpl bench --only`` does
+    (same table, same ``bench.json``/``bench.md``), and exit with its code."""
+    from refimpl import cli
+
+    folder = Path(script).resolve().parent
+    args = list(sys.argv[1:] if argv is None else argv)
+    sys.exit(cli.main(["bench", "--root", str(folder.parent), "--only", folder.name, *args]))

@@ -33,9 +33,9 @@ from __future__ import annotations
 import functools
 import importlib.util
 import statistics
-import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -173,7 +173,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             if _time(fns[k]) > cap:  # one more call to decide on the cap
                 too_slow.add(k)
         med = _interleaved(fns, repeats)
-        row = {"lmax": lmax, **{f"{k}_seconds": v for k, v in med.items()}}
+        row = {"lmax": lmax, "channels": channels, **{f"{k}_seconds": v for k, v in med.items()}}
         per_lmax.append(row)
         if "dense" in med:
             dense_cap = lmax
@@ -204,23 +204,41 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _main(argv: list[str]) -> None:
-    config = FULL if "--full" in argv else QUICK
-    result = run(dict(config))
-    head = f"{'case':52} {'baseline':48} {'s':>9} {'base s':>9} {'ratio':>8} {'goal':>5}"
-    print(head)
-    for c in result["cases"]:
-        print(
-            f"{c['name']:52} {c['baseline']:48} {c['seconds_median']:9.5f} "
-            f"{c['baseline_seconds_median']:9.5f} {c['ratio']:8.4f} {c['goal_ratio']:5.2f}"
-            f"{'' if c['meets_goal'] else '  (goal missed)'}"
-        )
-    print(
-        f"crossover lmax (fourier faster than dense CG): {result['crossover_lmax']}; "
-        f"dense cap {result['dense_lmax_cap']}, e3nn cap {result['e3nn_lmax_cap']}, "
-        f"numba {result['numba']}"
-    )
+_LABELS = {
+    "fourier": 'gaunt_tensor_product(method="fourier")',
+    "grid": 'gaunt_tensor_product(method="grid")',
+    "dense": "cg_tensor_product (dense reference)",
+    "numba": 'cg_tensor_product(backend="numba")',
+    "e3nn": "e3nn o3.FullTensorProduct (torch CPU)",
+}
+
+
+def plot(result: dict[str, Any], outdir: Path) -> list[Path]:
+    """``gaunt-bench.png``: median time per call against lmax for every timed method."""
+    import matplotlib.pyplot as plt
+
+    rows = result["per_lmax"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    for key, label in _LABELS.items():
+        pts = [(r["lmax"], r[f"{key}_seconds"]) for r in rows if f"{key}_seconds" in r]
+        if pts:
+            ax.semilogy(*zip(*pts, strict=True), marker="o", label=label)
+    if result.get("crossover_lmax") is not None:
+        ax.axvline(result["crossover_lmax"], color="0.6", ls=":", lw=1)
+    channels = rows[0].get("channels", "") if rows else ""
+    ax.set_xlabel("lmax (both inputs; output degree 2 lmax)")
+    ax.set_ylabel("median seconds per call")
+    ax.set_title(f"full tensor products, {channels or 'C'} channels, float64, CPU".strip())
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(outdir) / "gaunt-bench.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return [path]
 
 
 if __name__ == "__main__":
-    _main(sys.argv[1:])
+    from refimpl.validation import _common
+
+    _common.bench_main(__file__)

@@ -17,7 +17,6 @@ Timings depend on the machine: compare ratios, never absolute times across runs.
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -88,18 +87,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     return {"cases": cases}
 
 
-def _main(argv: list[str]) -> None:
-    config = FULL if "--full" in argv else QUICK
-    result = run(dict(config))
-    head = f"{'case':34} {'baseline':34} {'n':>8} {'s':>8} {'base s':>8} {'ratio':>6} {'goal':>5}"
-    print(head)
-    for c in result["cases"]:
-        print(
-            f"{c['name']:34} {c['baseline']:34} {c['n']:>8} {c['seconds_median']:8.4f} "
-            f"{c['baseline_seconds_median']:8.4f} {c['ratio']:6.2f} {c['goal_ratio']:5.1f}"
-            f"{'' if c['meets_goal'] else '  (goal missed)'}"
-        )
-
-
 if __name__ == "__main__":
-    _main(sys.argv[1:])
+    from refimpl.validation import _common
+
+    _common.bench_main(__file__)
