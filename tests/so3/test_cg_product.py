@@ -20,10 +20,8 @@ import importlib.util
 import itertools
 import math
 
-import array_api_extra as xpx
 import numpy as np
 import pytest
-import scipy.special
 from array_api_extra.testing import assert_close
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,16 +33,13 @@ from refimpl.so3.coupling import clebsch_gordan, gaunt_cg_ratio
 from refimpl.testing import assert_equivariant
 from refimpl.testing.groups import random_orthogonal
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps, to_xp
+from tests.so3._oracles import real_sh_scipy
 
 HAVE_NUMBA = importlib.util.find_spec("numba") is not None
 
 
 # ------------------------------------------------------------------------------- helpers
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
-
-
 def _all_paths(lmax1, lmax2, lmax_out):
     return [
         (l1, l2, l3)
@@ -73,24 +68,6 @@ def brute_force(x, y, lmax_out, weights=None):
     return out
 
 
-def _real_sh_scipy(lmax, points):
-    """Real SH (refimpl basis, spec table 1.1) of unit ``points`` (n, 3) via SciPy."""
-    x, y, z = points.T
-    theta, phi = np.arccos(np.clip(z, -1, 1)), np.arctan2(y, x)
-    out = np.zeros((len(points), (lmax + 1) ** 2))
-    for l in range(lmax + 1):  # noqa: E741
-        out[:, l * l + l] = scipy.special.sph_harm_y(l, 0, theta, phi).real
-        for m in range(1, l + 1):
-            c = scipy.special.sph_harm_y(l, m, theta, phi)
-            out[:, l * l + l + m] = math.sqrt(2) * (-1) ** m * c.real
-            out[:, l * l + l - m] = math.sqrt(2) * (-1) ** m * c.imag
-    return out
-
-
-def _to(xp, a, dtype, device):
-    return xp.asarray(np.asarray(a, dtype=np.float64), dtype=dtype, device=device)
-
-
 # ------------------------------------------------------------------------------- values
 @given(
     seed=seeds(),
@@ -102,7 +79,7 @@ def _to(xp, a, dtype, device):
 def test_matches_brute_force(xp, device, seed, lmax1, lmax2, extra, weighted):
     """Random degrees, truncation (lmax_out below, at and above L1 + L2) and random path
     weights (some paths left out = weight 0): equal to the explicit loop."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     lmax_out = max(0, lmax1 + lmax2 + extra)
     x = rng.standard_normal((2, (lmax1 + 1) ** 2))
@@ -116,15 +93,15 @@ def test_matches_brute_force(xp, device, seed, lmax1, lmax2, extra, weighted):
         }
     want = brute_force(x, y, lmax_out, weights)
     got = cg_tensor_product(
-        _to(xp, x, dtype, device),
-        _to(xp, y, dtype, device),
+        to_xp(xp, x, dtype, device),
+        to_xp(xp, y, dtype, device),
         lmax_out=lmax_out,
         path_weights=weights,
     )
     scale = float(np.abs(x).max() * np.abs(y).max()) * (1 + lmax1) * (1 + lmax2)
     # sums of <= (L1+1)^2 (L2+1)^2 terms of size <= scale: a few eps each (float32: inputs
     # rounded too)
-    assert_close(got, _to(xp, want, dtype, device), rtol=0, atol=16 * eps * scale)
+    assert_close(got, to_xp(xp, want, dtype, device), rtol=0, atol=16 * eps * scale)
 
 
 def test_matches_e3nn_tensor_product(e3nn_o3):
@@ -157,13 +134,13 @@ def test_matches_e3nn_tensor_product(e3nn_o3):
 
 def test_dot_and_cross_products(xp, device):
     """1 x 1 -> 0 is a.b/sqrt3 and 1 x 1 -> 1 is (a x b)/sqrt6, in the (y, z, x) order."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal((5, 3)), rng.standard_normal((5, 3))
     perm = [1, 2, 0]
     x = np.concatenate([np.zeros((5, 1)), a[:, perm]], axis=1)
     y = np.concatenate([np.zeros((5, 1)), b[:, perm]], axis=1)
-    z = cg_tensor_product(_to(xp, x, dtype, device), _to(xp, y, dtype, device), lmax_out=1)
+    z = cg_tensor_product(to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device), lmax_out=1)
     want = np.concatenate(
         [
             np.sum(a * b, axis=1, keepdims=True) / math.sqrt(3),
@@ -171,7 +148,7 @@ def test_dot_and_cross_products(xp, device):
         ],
         axis=1,
     )
-    assert_close(z, _to(xp, want, dtype, device), rtol=0, atol=8 * eps * 9)
+    assert_close(z, to_xp(xp, want, dtype, device), rtol=0, atol=8 * eps * 9)
 
 
 # ------------------------------------------------------------------------------- properties
@@ -181,10 +158,10 @@ def test_equivariance(xp, device, seed, lmax1, lmax2):
     with the block-diagonal Wigner action of refimpl.so3.wigner.rotate_coefficients."""
     from refimpl.so3.wigner import rotate_coefficients
 
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     n = (max(lmax1, lmax2) + 1) ** 2
-    xy = _to(xp, rng.standard_normal((2, 3, n)), dtype, device)  # packed (x, y), 3 channels
+    xy = to_xp(xp, rng.standard_normal((2, 3, n)), dtype, device)  # packed (x, y), 3 channels
     n1, n2 = (lmax1 + 1) ** 2, (lmax2 + 1) ** 2
 
     def fn(v):
@@ -206,12 +183,12 @@ def test_equivariance(xp, device, seed, lmax1, lmax2):
 
 @given(seed=seeds())
 def test_bilinear(xp, device, seed):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x1, x2 = rng.standard_normal((2, 4, 9))
     y = rng.standard_normal((4, 16))
     a, b = (float(v) for v in rng.standard_normal(2))
-    x1_, x2_, y_ = (_to(xp, v, dtype, device) for v in (x1, x2, y))
+    x1_, x2_, y_ = (to_xp(xp, v, dtype, device) for v in (x1, x2, y))
     lhs = cg_tensor_product(a * x1_ + b * x2_, y_)
     rhs = a * cg_tensor_product(x1_, y_) + b * cg_tensor_product(x2_, y_)
     scale = float(xp.max(xp.abs(lhs)))
@@ -222,9 +199,9 @@ def test_bilinear(xp, device, seed):
 def test_swap_symmetry_per_path(xp, device, seed):
     """Swapping x and y multiplies each path by (-1)^(l1+l2+l3): the even-path part is
     symmetric, the odd-path part antisymmetric (and non-zero)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
-    x, y = (_to(xp, rng.standard_normal((3, 9)), dtype, device) for _ in range(2))
+    x, y = (to_xp(xp, rng.standard_normal((3, 9)), dtype, device) for _ in range(2))
     paths = _all_paths(2, 2, 4)
     even = {p: 1.0 for p in paths if sum(p) % 2 == 0}
     odd = {p: 1.0 for p in paths if sum(p) % 2 == 1}
@@ -251,7 +228,7 @@ def test_gaunt_relation_pointwise_product():
     z = cg_tensor_product(x, y, path_weights=gaunt_w)
     pts = rng.standard_normal((50, 3))
     pts /= np.linalg.norm(pts, axis=1, keepdims=True)
-    y_in, y_out = _real_sh_scipy(lmax, pts), _real_sh_scipy(2 * lmax, pts)
+    y_in, y_out = real_sh_scipy(lmax, pts), real_sh_scipy(2 * lmax, pts)
     prod = (y_in @ x) * (y_in @ y)
     np.testing.assert_allclose(y_out @ z, prod, rtol=0, atol=1e-13 * np.abs(prod).max())
     # projection of f_x f_y onto degree <= 2 lmax: the integrand has degree 4 lmax, exact
@@ -265,7 +242,7 @@ def test_gaunt_relation_pointwise_product():
         axis=1,
     )
     wq = np.repeat(w, n_p) * 2 * np.pi / n_p
-    g_in, g_out = _real_sh_scipy(lmax, grid), _real_sh_scipy(2 * lmax, grid)
+    g_in, g_out = real_sh_scipy(lmax, grid), real_sh_scipy(2 * lmax, grid)
     proj = g_out.T @ (wq * (g_in @ x) * (g_in @ y))
     np.testing.assert_allclose(z, proj, rtol=0, atol=1e-13)
     wrong = cg_tensor_product(x, y, path_weights=dict.fromkeys(gaunt_w, 1.0))
@@ -273,9 +250,9 @@ def test_gaunt_relation_pointwise_product():
 
 
 def test_truncation_and_padding(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     rng = np.random.default_rng(5)
-    x, y = (_to(xp, rng.standard_normal((2, 9)), dtype, device) for _ in range(2))
+    x, y = (to_xp(xp, rng.standard_normal((2, 9)), dtype, device) for _ in range(2))
     full = cg_tensor_product(x, y)
     assert tuple(full.shape) == (2, 25)
     assert_close(cg_tensor_product(x, y, lmax_out=2), full[:, :9], rtol=0, atol=0)
@@ -288,26 +265,28 @@ def test_truncation_and_padding(xp, device):
 
 def test_broadcasting(xp, device):
     """Leading axes broadcast (channels included); result = per-element products."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(6)
     x, y = rng.standard_normal((2, 1, 4, 4)), rng.standard_normal((3, 1, 9))
-    got = cg_tensor_product(_to(xp, x, dtype, device), _to(xp, y, dtype, device))
+    got = cg_tensor_product(to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device))
     assert tuple(got.shape) == (2, 3, 4, 16)
     xb, yb = np.broadcast_to(x, (2, 3, 4, 4)), np.broadcast_to(y, (2, 3, 4, 9))
     want = brute_force(xb, yb, 3)
     assert_close(
-        got, _to(xp, want, dtype, device), rtol=0, atol=32 * eps * float(np.abs(want).max())
+        got, to_xp(xp, want, dtype, device), rtol=0, atol=32 * eps * float(np.abs(want).max())
     )
-    one_d = cg_tensor_product(_to(xp, x[0, 0, 0], dtype, device), _to(xp, y[0, 0], dtype, device))
+    one_d = cg_tensor_product(
+        to_xp(xp, x[0, 0, 0], dtype, device), to_xp(xp, y[0, 0], dtype, device)
+    )
     assert_close(one_d, got[0, 0, 0, :], rtol=0, atol=32 * eps * float(np.abs(want).max()))
 
 
 def test_path_weights_select_and_scale(xp, device):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(8)
-    x, y = (_to(xp, rng.standard_normal((3, 9)), dtype, device) for _ in range(2))
+    x, y = (to_xp(xp, rng.standard_normal((3, 9)), dtype, device) for _ in range(2))
     single = cg_tensor_product(x, y, path_weights={(2, 1, 2): 2.5})
-    c = _to(xp, clebsch_gordan(2, 1, 2), dtype, device)
+    c = to_xp(xp, clebsch_gordan(2, 1, 2), dtype, device)
     block = 2.5 * _xp.einsum("ni,nj,ijk->nk", x[:, 4:9], y[:, 1:4], c)
     assert_close(single[:, 4:9], block, rtol=0, atol=64 * eps)
     assert float(xp.max(xp.abs(single[:, :4]))) == 0.0
@@ -316,9 +295,9 @@ def test_path_weights_select_and_scale(xp, device):
 
 
 def test_dtypes(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     x = xp.asarray(np.arange(4), device=device)  # integers are promoted
-    y = _to(xp, np.ones(4), dtype, device)
+    y = to_xp(xp, np.ones(4), dtype, device)
     out = cg_tensor_product(x, y)
     assert out.dtype == dtype
     if xp.isdtype(dtype, "real floating") and dtype != xp.float32:

@@ -14,12 +14,9 @@ Oracles, none of which the implementation was derived from:
 from __future__ import annotations
 
 import itertools
-import math
 
-import array_api_extra as xpx
 import numpy as np
 import pytest
-import scipy.special
 from array_api_extra.testing import assert_close
 from hypothesis import given
 from hypothesis import strategies as st
@@ -28,41 +25,20 @@ from refimpl import _xp
 from refimpl.so3.convert import convert_basis
 from refimpl.so3.harmonics import spherical_harmonics
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps, to_xp
+from tests.so3._oracles import real_sh_scipy
 
 BASES = ("refimpl", "e3nn", "condon_shortley")
 P_E3NN = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
-
-
-def _to(xp, a, dtype, device):
-    return xp.asarray(np.asarray(a, dtype=np.float64), dtype=dtype, device=device)
-
-
-def _cs_scipy(lmax, v):
-    """Real SH with the Condon-Shortley phase, from scipy's complex harmonics."""
-    theta = np.arctan2(np.hypot(v[..., 0], v[..., 1]), v[..., 2])
-    phi = np.arctan2(v[..., 1], v[..., 0])
-    out = np.zeros((*v.shape[:-1], (lmax + 1) ** 2))
-    for l in range(lmax + 1):  # noqa: E741
-        out[..., l * l + l] = scipy.special.sph_harm_y(l, 0, theta, phi).real
-        for m in range(1, l + 1):
-            c = scipy.special.sph_harm_y(l, m, theta, phi)
-            out[..., l * l + l + m] = math.sqrt(2) * c.real
-            out[..., l * l + l - m] = math.sqrt(2) * c.imag
-    return out
-
-
 @given(seed=seeds())
 def test_e3nn_basis_is_permuted_evaluation(xp, device, seed):
     """convert(Y(v), refimpl -> e3nn) == Y(P v) for lmax 6 (the defining relation)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     v = np.random.default_rng(seed).standard_normal((8, 3))
-    y = spherical_harmonics(6, _to(xp, v, dtype, device))
-    want = spherical_harmonics(6, _to(xp, v @ P_E3NN.T, dtype, device))
+    y = spherical_harmonics(6, to_xp(xp, v, dtype, device))
+    want = spherical_harmonics(6, to_xp(xp, v @ P_E3NN.T, dtype, device))
     got = convert_basis(y, source="refimpl", target="e3nn")
     assert_close(got, want, rtol=0, atol=1e2 * eps)
 
@@ -74,7 +50,7 @@ def test_e3nn_oracle(xp, device, e3nn_o3):
 
     o3 = e3nn_o3
 
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     lmax = 8
     v = np.random.default_rng(1).standard_normal((16, 3))
     want = o3.spherical_harmonics(
@@ -83,36 +59,41 @@ def test_e3nn_oracle(xp, device, e3nn_o3):
         normalize=True,
         normalization="integral",
     ).numpy()
-    y = spherical_harmonics(lmax, _to(xp, v, dtype, device))
+    y = spherical_harmonics(lmax, to_xp(xp, v, dtype, device))
     got = convert_basis(y, source="refimpl", target="e3nn")
-    assert_close(got, _to(xp, want, dtype, device), rtol=0, atol=1e2 * eps * (lmax + 1))
-    back = convert_basis(_to(xp, want, dtype, device), source="e3nn", target="refimpl")
+    assert_close(got, to_xp(xp, want, dtype, device), rtol=0, atol=1e2 * eps * (lmax + 1))
+    back = convert_basis(to_xp(xp, want, dtype, device), source="e3nn", target="refimpl")
     assert_close(back, y, rtol=0, atol=1e2 * eps * (lmax + 1))
 
 
 @given(seed=seeds())
 def test_condon_shortley_oracle(xp, device, seed):
     """refimpl -> condon_shortley equals the CS real basis built from scipy."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     v = np.random.default_rng(seed).standard_normal((8, 3))
-    y = spherical_harmonics(7, _to(xp, v, dtype, device))
+    y = spherical_harmonics(7, to_xp(xp, v, dtype, device))
     got = convert_basis(y, source="refimpl", target="condon_shortley")
-    assert_close(got, _to(xp, _cs_scipy(7, v), dtype, device), rtol=0, atol=1e2 * eps)
+    assert_close(
+        got,
+        to_xp(xp, real_sh_scipy(7, v, condon_shortley=True), dtype, device),
+        rtol=0,
+        atol=1e2 * eps,
+    )
 
 
 def test_degree_one_maps_exactly(xp, device):
     """l = 1: refimpl stores (y, z, x), e3nn (x, y, z), Condon-Shortley (-y, z, -x)."""
-    dtype, _ = _dtype_eps(xp, device)
-    c = _to(xp, [7.0, 1.0, 2.0, 3.0], dtype, device)
+    dtype, _ = dtype_eps(xp, device)
+    c = to_xp(xp, [7.0, 1.0, 2.0, 3.0], dtype, device)
     assert_close(
         convert_basis(c, source="refimpl", target="e3nn"),
-        _to(xp, [7.0, 3.0, 1.0, 2.0], dtype, device),
+        to_xp(xp, [7.0, 3.0, 1.0, 2.0], dtype, device),
         rtol=0,
         atol=1e-12 if dtype == xp.float64 else 1e-6,
     )
     assert_close(
         convert_basis(c, source="refimpl", target="condon_shortley"),
-        _to(xp, [7.0, -1.0, 2.0, -3.0], dtype, device),
+        to_xp(xp, [7.0, -1.0, 2.0, -3.0], dtype, device),
         rtol=0,
         atol=0,
     )
@@ -123,9 +104,9 @@ def test_degree_one_maps_exactly(xp, device):
 def test_round_trip_and_isometry(xp, device, source, target, seed, lmax):
     """target -> source undoes source -> target; the map preserves the norm of each degree
     block (orthogonal, degree-preserving)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     c = np.random.default_rng(seed).standard_normal((3, (lmax + 1) ** 2))
-    x = _to(xp, c, dtype, device)
+    x = to_xp(xp, c, dtype, device)
     y = convert_basis(x, source=source, target=target)
     assert y.shape == x.shape
     assert_close(convert_basis(y, source=target, target=source), x, rtol=0, atol=1e2 * eps)
@@ -143,8 +124,8 @@ def test_round_trip_and_isometry(xp, device, source, target, seed, lmax):
 def test_transitive(xp, device, seed):
     """e3nn -> condon_shortley == (e3nn -> refimpl) then (refimpl -> condon_shortley);
     same -> same is the identity (a new array)."""
-    dtype, eps = _dtype_eps(xp, device)
-    x = _to(xp, np.random.default_rng(seed).standard_normal((2, 25)), dtype, device)
+    dtype, eps = dtype_eps(xp, device)
+    x = to_xp(xp, np.random.default_rng(seed).standard_normal((2, 25)), dtype, device)
     direct = convert_basis(x, source="e3nn", target="condon_shortley")
     via = convert_basis(
         convert_basis(x, source="e3nn", target="refimpl"),
@@ -158,8 +139,8 @@ def test_transitive(xp, device, seed):
 
 
 def test_output_follows_input(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
-    x = _to(xp, np.ones((2, 3, 16)), dtype, device)
+    dtype, _ = dtype_eps(xp, device)
+    x = to_xp(xp, np.ones((2, 3, 16)), dtype, device)
     before = _xp.to_host(x)
     out = convert_basis(x, source="refimpl", target="e3nn")
     assert out.shape == (2, 3, 16)

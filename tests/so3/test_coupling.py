@@ -25,7 +25,6 @@ from fractions import Fraction
 import array_api_extra as xpx
 import numpy as np
 import pytest
-import scipy.special
 from array_api_extra.testing import assert_close
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,6 +34,8 @@ from refimpl.so3 import coupling
 from refimpl.so3.coupling import clebsch_gordan, gaunt_cg_ratio, gaunt_coefficients
 from refimpl.testing.groups import random_orthogonal
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps
+from tests.so3._oracles import real_sh_scipy
 
 DATA = pathlib.Path(__file__).parents[1] / "data" / "so3_cg_gaunt_sympy.json"
 
@@ -43,11 +44,6 @@ DATA = pathlib.Path(__file__).parents[1] / "data" / "so3_cg_gaunt_sympy.json"
 @functools.cache
 def _data() -> dict:
     return json.loads(DATA.read_text())
-
-
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
 
 
 def _blocks(key: str) -> dict[tuple[int, int, int], dict[tuple[int, int, int], float]]:
@@ -88,20 +84,6 @@ def _u_matrix(l):  # noqa: E741
     return u
 
 
-def _real_sh_scipy(lmax, points):
-    """Real SH of unit ``points`` (n, 3) via scipy.special.sph_harm_y and table 1.1."""
-    x, y, z = points.T
-    theta, phi = np.arccos(np.clip(z, -1, 1)), np.arctan2(y, x)
-    out = np.zeros((len(points), (lmax + 1) ** 2))
-    for l in range(lmax + 1):  # noqa: E741
-        out[:, l * l + l] = scipy.special.sph_harm_y(l, 0, theta, phi).real
-        for m in range(1, l + 1):
-            c = scipy.special.sph_harm_y(l, m, theta, phi)
-            out[:, l * l + l + m] = math.sqrt(2) * (-1) ** m * c.real
-            out[:, l * l + l - m] = math.sqrt(2) * (-1) ** m * c.imag
-    return out
-
-
 def _wigner(l, r):  # noqa: E741
     from refimpl.so3.wigner import wigner_D
 
@@ -134,7 +116,7 @@ def test_clebsch_gordan_from_sympy_complex_cg(xp, device):
     SymPy's complex CG coefficients (derived in the docstring of coupling._cg_entries:
     conj(U)[m, c] (-1)^c = U[m, -c] and CG = (-1)^(l1-l2+m3) sqrt(2l3+1) 3j(m1, m2, -m3));
     this pins every entry and sign, odd triples included."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     blocks = _blocks("clebsch_gordan")
     triples = [tuple(t) for t in _data()["random_triples"]] + _triples(4)
     for l1, l2, l3 in triples:
@@ -162,7 +144,7 @@ def test_gaunt_against_sympy_real_gaunt(xp, device):
     """Every entry of every block with degrees <= 4 (and 4 random blocks up to degree 8)
     equals SymPy's ``real_gaunt`` (whose (-1)^m basis difference never touches a non-zero
     entry), zeros included; every permutation of the degrees."""
-    _, eps = _dtype_eps(xp, device)
+    _, eps = dtype_eps(xp, device)
     blocks = _blocks("real_gaunt")
     triples = [tuple(t) for t in _data()["real_gaunt_sorted_triples"]]
     triples += [tuple(t) for t in _data()["random_gaunt_triples"]]
@@ -176,7 +158,7 @@ def test_spot_values(xp, device):
     """Closed forms (spec 1.4-1.5): Gaunt (1,1,2;-1,1,-2) = sqrt15/(10 sqrtpi),
     (1,1,2;1,1,0) = -sqrt5/(10 sqrtpi), (2,2,2;0,0,0) = sqrt5/(7 sqrtpi); C(1,1,0) = I/sqrt3;
     C(1,1,1) = Levi-Civita/sqrt6 in the (y, z, x) order."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     sp = math.sqrt(math.pi)
     g = gaunt_coefficients(1, 1, 2, xp=xp, dtype=dtype, device=device)
     for idx, want in (
@@ -296,7 +278,7 @@ def test_invariance_under_wigner_d(xp, device, seed, triple):
     """sum C[a,b,c] D1[a,i] D2[b,j] D3[c,k] = C[i,j,k] for a Haar-random rotation (Wigner D
     from refimpl.so3.wigner); and a random tensor of the same shape is not invariant
     (non-vacuity of the check)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     r_np = random_orthogonal(seed, 3, special=True)
     r = xp.asarray(r_np, dtype=dtype, device=device)
     d1, d2, d3 = (_wigner(deg, r) for deg in triple)
@@ -325,7 +307,7 @@ def test_invariance_by_harmonics_scipy(seed, triple):
 
     def f(points):
         ys = [
-            _real_sh_scipy(deg, points[i : i + 1])[0, deg * deg : (deg + 1) ** 2]
+            real_sh_scipy(deg, points[i : i + 1])[0, deg * deg : (deg + 1) ** 2]
             for i, deg in enumerate(triple)
         ]
         return np.einsum("abc,a,b,c->", c, *ys)
@@ -352,7 +334,7 @@ def test_matches_e3nn_wigner_3j(e3nn_o3):
 
 # ------------------------------------------------------------------------------- API contract
 def test_output_namespace_dtype_device_and_copies(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     for fn in (clebsch_gordan, gaunt_coefficients):
         a = fn(1, 2, 3, xp=xp, dtype=dtype, device=device)
         assert a.dtype == dtype

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 
-import array_api_extra as xpx
 import numpy as np
 import pytest
 import sympy as sp
@@ -29,18 +28,10 @@ from refimpl.so3 import fourier
 from refimpl.so3.fourier import fourier_to_sh, sh_to_fourier
 from refimpl.so3.harmonics import spherical_harmonics
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps, to_xp
 
 
 # ------------------------------------------------------------------------------- helpers
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
-
-
-def _to(xp, a, dtype, device):
-    return xp.asarray(np.asarray(a), dtype=dtype, device=device)
-
-
 def _cdtype(xp, dtype):
     return xp.complex64 if dtype == xp.float32 else xp.complex128
 
@@ -92,10 +83,10 @@ def _series(f, theta, phi):
 def test_spot_values_of_the_spec(xp, device):
     # spec §1.6(b)1: Y00 -> 1/sqrt(4pi) at (0,0); Y10 -> sqrt(3/16pi) at (+-1, 0);
     # Y11 -> |y| = sqrt(3/4pi)/4 at (+-1, +-1); nothing else is non-zero
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     cdt = _cdtype(xp, dtype)
     eye = np.eye(4)
-    f = sh_to_fourier(_to(xp, eye, dtype, device))  # rows: Y00, Y1-1, Y10, Y11
+    f = sh_to_fourier(to_xp(xp, eye, dtype, device))  # rows: Y00, Y1-1, Y10, Y11
     assert f.shape == (4, 3, 3)
     want = np.zeros((4, 3, 3), dtype=np.complex128)
     want[0, 1, 1] = 1 / math.sqrt(4 * math.pi)
@@ -114,25 +105,25 @@ def test_spot_values_of_the_spec(xp, device):
 # ------------------------------------------------------------------------------- sh2f
 @given(seed=seeds(), lmax=st.integers(0, 8), batch=st.integers(1, 3))
 def test_sh_to_fourier_equals_dft_of_torus_samples(xp, device, seed, lmax, batch):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, (lmax + 1) ** 2))
-    f = sh_to_fourier(_to(xp, x, dtype, device))
+    f = sh_to_fourier(to_xp(xp, x, dtype, device))
     want = _dft_oracle(x, lmax)
     # measured <= 3e-16 * |x|_1 in float64; the factor 1e2 covers float32's table cast
     scale = float(np.max(np.sum(np.abs(x), axis=-1)))
-    assert_close(f, _to(xp, want, _cdtype(xp, dtype), device), rtol=0, atol=1e2 * eps * scale)
+    assert_close(f, to_xp(xp, want, _cdtype(xp, dtype), device), rtol=0, atol=1e2 * eps * scale)
     assert np.max(np.abs(want)) > 1e4 * eps * scale  # non-vacuous
 
 
 @given(seed=seeds(), lmax=st.integers(1, 10))
 def test_fourier_series_reproduces_f_on_the_sphere(xp, device, seed, lmax):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, (lmax + 1) ** 2))
     theta = np.arccos(rng.uniform(-1, 1, 64))
     phi = rng.uniform(0, 2 * np.pi, 64)
-    f = _host(sh_to_fourier(_to(xp, x, dtype, device)))
+    f = _host(sh_to_fourier(to_xp(xp, x, dtype, device)))
     series = _series(f, theta, phi)
     want = x @ spherical_harmonics(lmax, _sphere_points(theta, phi)).T
     # sum of (2 lmax + 1)^2 terms of size <= |x|_1: bound eps * (2 lmax + 1)^2 * |x|_1
@@ -146,11 +137,11 @@ def test_fourier_series_reproduces_f_on_the_sphere(xp, device, seed, lmax):
 
 @given(seed=seeds(), lmax=st.integers(0, 8))
 def test_hermitian_symmetry_and_order_sparsity(xp, device, seed, lmax):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     n = (lmax + 1) ** 2
     x = rng.standard_normal(n)
-    f = _host(sh_to_fourier(_to(xp, x, dtype, device)))
+    f = _host(sh_to_fourier(to_xp(xp, x, dtype, device)))
     # F_{-u,-v} = conj(F_{u,v}) because f~ is real
     np.testing.assert_allclose(f[::-1, ::-1], np.conj(f), rtol=0, atol=1e2 * eps * np.abs(x).sum())
     # a single Y_lm touches rows |u| <= l and columns v = +-m only
@@ -158,7 +149,7 @@ def test_hermitian_symmetry_and_order_sparsity(xp, device, seed, lmax):
     m = int(rng.integers(-l, l + 1))
     e = np.zeros(n)
     e[l * l + l + m] = 1.0
-    g = _host(sh_to_fourier(_to(xp, e, dtype, device)))
+    g = _host(sh_to_fourier(to_xp(xp, e, dtype, device)))
     u, v = np.meshgrid(np.arange(-lmax, lmax + 1), np.arange(-lmax, lmax + 1), indexing="ij")
     outside = (np.abs(u) > l) | (np.abs(v) != abs(m))
     assert np.max(np.abs(g[outside]), initial=0.0) <= 1e2 * eps
@@ -178,17 +169,17 @@ def test_sin_moment_matches_sympy():
 
 @given(seed=seeds(), lmax=st.integers(0, 8), extra=st.integers(-3, 3))
 def test_round_trip_and_truncation(xp, device, seed, lmax, extra):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((2, 3, (lmax + 1) ** 2))
     lout = max(0, lmax + extra)
-    back = fourier_to_sh(sh_to_fourier(_to(xp, x, dtype, device)), lmax=lout)
+    back = fourier_to_sh(sh_to_fourier(to_xp(xp, x, dtype, device)), lmax=lout)
     want = np.zeros((2, 3, (lout + 1) ** 2))
     k = min(x.shape[-1], want.shape[-1])
     want[..., :k] = x[..., :k]
     # measured 2e-14 at lmax 32 in float64 (|x| ~ 3); 1e2 eps * L * |x|_max covers float32
     tol = 1e2 * eps * (lmax + 1) * float(np.max(np.abs(x)))
-    assert_close(back, _to(xp, want, dtype, device), rtol=0, atol=tol)
+    assert_close(back, to_xp(xp, want, dtype, device), rtol=0, atol=tol)
 
 
 @pytest.mark.only_xp("numpy", reason="host quadrature oracle in float64")
@@ -234,8 +225,8 @@ def test_f2sh_of_constant_and_real_input():
 
 # ------------------------------------------------------------------------------- dtypes, tables
 def test_dtypes_follow_input(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
-    x = _to(xp, np.arange(9.0), dtype, device)
+    dtype, _ = dtype_eps(xp, device)
+    x = to_xp(xp, np.arange(9.0), dtype, device)
     f = sh_to_fourier(x)
     assert f.dtype == _cdtype(xp, dtype)
     out = fourier_to_sh(f, lmax=2)

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import math
 
-import array_api_extra as xpx
 import numpy as np
 import pytest
 import scipy.signal
@@ -39,20 +38,12 @@ from refimpl.so3.harmonics import s2_quadrature, spherical_harmonics
 from refimpl.so3.wigner import random_rotation, rotate_coefficients
 from refimpl.testing import assert_equivariant
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps, to_xp
 
 METHODS = ("fourier", "grid", "dense")
 
 
 # ------------------------------------------------------------------------------- helpers
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
-
-
-def _to(xp, a, dtype, device):
-    return xp.asarray(np.asarray(a, dtype=np.float64), dtype=dtype, device=device)
-
-
 def _coeffs(rng, lead, lmax):
     return rng.standard_normal((*lead, (lmax + 1) ** 2))
 
@@ -78,13 +69,13 @@ def _values(c, pts):
     dl=st.integers(-2, 1),
 )
 def test_three_routes_agree(xp, device, seed, lmax1, lmax2, dl):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, y = _coeffs(rng, (3,), lmax1), _coeffs(rng, (2, 1), lmax2)  # batch axes broadcast
     lout = max(0, lmax1 + lmax2 + dl)
     outs = [
         gaunt_tensor_product(
-            _to(xp, x, dtype, device), _to(xp, y, dtype, device), lmax_out=lout, method=m
+            to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device), lmax_out=lout, method=m
         )
         for m in METHODS
     ]
@@ -111,10 +102,12 @@ def test_routes_agree_at_larger_degrees(lmax):
 @given(seed=seeds(), lmax1=st.integers(0, 5), lmax2=st.integers(0, 5))
 def test_pointwise_product_identity(xp, device, method, seed, lmax1, lmax2):
     # sum_lm out_lm Y_lm(p) = f_x(p) f_y(p) for the untruncated product
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, y = _coeffs(rng, (2,), lmax1), _coeffs(rng, (2,), lmax2)
-    out = gaunt_tensor_product(_to(xp, x, dtype, device), _to(xp, y, dtype, device), method=method)
+    out = gaunt_tensor_product(
+        to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device), method=method
+    )
     pts = rng.standard_normal((32, 3))
     got = _values(_xp.to_host(out).astype(np.float64), pts)
     want = _values(x, pts) * _values(y, pts)
@@ -127,10 +120,12 @@ def test_pointwise_product_identity(xp, device, method, seed, lmax1, lmax2):
 @given(seed=seeds(), lmax=st.integers(1, 4))
 def test_parseval(xp, device, seed, lmax):
     # int (f_x f_y)^2 = |x (*) y|^2, integral by an independent exact quadrature
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, y = _coeffs(rng, (), lmax), _coeffs(rng, (), lmax)
-    out = _xp.to_host(gaunt_tensor_product(_to(xp, x, dtype, device), _to(xp, y, dtype, device)))
+    out = _xp.to_host(
+        gaunt_tensor_product(to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device))
+    )
     deg = 4 * lmax  # (f_x f_y)^2
     pts, w = s2_quadrature(deg // 2 + 1, deg + 1)
     integral = float(np.sum(w * (_values(x, pts) * _values(y, pts)) ** 2))
@@ -141,7 +136,7 @@ def test_parseval(xp, device, seed, lmax):
 @pytest.mark.parametrize("method", METHODS)
 @given(seed=seeds(), lmax1=st.integers(0, 3), lmax2=st.integers(0, 3))
 def test_bilinear_and_commutative(xp, device, method, seed, lmax1, lmax2):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, x2 = _coeffs(rng, (2,), lmax1), _coeffs(rng, (2,), lmax1)
     y = _coeffs(rng, (2,), lmax2)
@@ -149,7 +144,7 @@ def test_bilinear_and_commutative(xp, device, method, seed, lmax1, lmax2):
 
     def tp(u, v):
         return gaunt_tensor_product(
-            _to(xp, u, dtype, device), _to(xp, v, dtype, device), method=method
+            to_xp(xp, u, dtype, device), to_xp(xp, v, dtype, device), method=method
         )
 
     tol = 4 * _tol(eps, np.abs(x) + np.abs(x2), y, max(lmax1, lmax2))
@@ -160,10 +155,10 @@ def test_bilinear_and_commutative(xp, device, method, seed, lmax1, lmax2):
 @pytest.mark.parametrize("method", METHODS)
 @given(seed=seeds(), l1=st.integers(0, 2), l2=st.integers(0, 2), l3=st.integers(0, 2))
 def test_associative_untruncated(xp, device, method, seed, l1, l2, l3):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, y, z = _coeffs(rng, (2,), l1), _coeffs(rng, (2,), l2), _coeffs(rng, (2,), l3)
-    x_, y_, z_ = (_to(xp, a, dtype, device) for a in (x, y, z))
+    x_, y_, z_ = (to_xp(xp, a, dtype, device) for a in (x, y, z))
 
     def tp(u, v):
         return gaunt_tensor_product(u, v, method=method)
@@ -175,25 +170,27 @@ def test_associative_untruncated(xp, device, method, seed, l1, l2, l3):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_unit_element_and_truncation(xp, device, method):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(7)
     x = _coeffs(rng, (3,), 3)
     one = np.array([math.sqrt(4 * math.pi)])
     out = gaunt_tensor_product(
-        _to(xp, one, dtype, device), _to(xp, x, dtype, device), method=method
+        to_xp(xp, one, dtype, device), to_xp(xp, x, dtype, device), method=method
     )
-    assert_close(out, _to(xp, x, dtype, device), rtol=0, atol=1e2 * eps * np.abs(x).max())
+    assert_close(out, to_xp(xp, x, dtype, device), rtol=0, atol=1e2 * eps * np.abs(x).max())
     # lmax_out larger than lmax1 + lmax2: zeros above; smaller: the leading block
     big = gaunt_tensor_product(
-        _to(xp, one, dtype, device), _to(xp, x, dtype, device), lmax_out=5, method=method
+        to_xp(xp, one, dtype, device), to_xp(xp, x, dtype, device), lmax_out=5, method=method
     )
     want = np.zeros((3, 36))
     want[:, :16] = x
-    assert_close(big, _to(xp, want, dtype, device), rtol=0, atol=1e2 * eps * np.abs(x).max())
+    assert_close(big, to_xp(xp, want, dtype, device), rtol=0, atol=1e2 * eps * np.abs(x).max())
     small = gaunt_tensor_product(
-        _to(xp, x, dtype, device), _to(xp, x, dtype, device), lmax_out=2, method=method
+        to_xp(xp, x, dtype, device), to_xp(xp, x, dtype, device), lmax_out=2, method=method
     )
-    full = gaunt_tensor_product(_to(xp, x, dtype, device), _to(xp, x, dtype, device), method=method)
+    full = gaunt_tensor_product(
+        to_xp(xp, x, dtype, device), to_xp(xp, x, dtype, device), method=method
+    )
     assert_close(small, full[..., :9], rtol=0, atol=_tol(eps, x, x, 3))
 
 
@@ -202,9 +199,9 @@ def test_unit_element_and_truncation(xp, device, method):
 @settings(max_examples=8)  # each example runs 3 rotations + the non-vacuity checks
 @given(seed=seeds(), lmax=st.integers(1, 3))
 def test_equivariance(xp, device, method, seed, lmax):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
-    xy = _to(xp, _coeffs(rng, (2, 2), lmax), dtype, device)  # (C, {x, y}, n)
+    xy = to_xp(xp, _coeffs(rng, (2, 2), lmax), dtype, device)  # (C, {x, y}, n)
 
     def fn(a):
         return gaunt_tensor_product(a[..., 0, :], a[..., 1, :], method=method)
@@ -229,13 +226,15 @@ def test_equivariance(xp, device, method, seed, lmax):
 @pytest.mark.parametrize("method", METHODS)
 def test_no_cross_product_path(xp, device, method):
     # x, y pure degree 1: output degree 1 (the antisymmetric 1 x 1 -> 1 path) is absent
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(3)
     x, y = np.zeros((4, 4)), np.zeros((4, 4))
     x[:, 1:] = rng.standard_normal((4, 3))
     y[:, 1:] = rng.standard_normal((4, 3))
     out = _xp.to_host(
-        gaunt_tensor_product(_to(xp, x, dtype, device), _to(xp, y, dtype, device), method=method)
+        gaunt_tensor_product(
+            to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device), method=method
+        )
     )
     scale = float(np.abs(x).max() * np.abs(y).max())
     assert np.max(np.abs(out[:, 1:4])) <= 1e2 * eps * scale
@@ -251,12 +250,14 @@ def test_no_cross_product_path(xp, device, method):
 def test_odd_paths_vanish(xp, device, seed, l1, l2):
     # single-degree inputs: output degrees l3 with l1 + l2 + l3 odd, or outside the
     # triangle |l1 - l2| <= l3 <= l1 + l2, are zero
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, y = np.zeros((2, (l1 + 1) ** 2)), np.zeros((2, (l2 + 1) ** 2))
     x[:, l1 * l1 :] = rng.standard_normal((2, 2 * l1 + 1))
     y[:, l2 * l2 :] = rng.standard_normal((2, 2 * l2 + 1))
-    out = _xp.to_host(gaunt_tensor_product(_to(xp, x, dtype, device), _to(xp, y, dtype, device)))
+    out = _xp.to_host(
+        gaunt_tensor_product(to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device))
+    )
     tol = _tol(eps, x, y, max(l1, l2))
     for l3 in range(l1 + l2 + 1):
         block = out[:, l3 * l3 : (l3 + 1) ** 2]
@@ -272,7 +273,7 @@ def test_equals_cg_product_with_weights_c(xp, device, seed, lmax1, lmax2):
     cg_product = pytest.importorskip(
         "refimpl.so3.cg_product", reason="refimpl.so3.cg_product (helper SO3-B) not written yet"
     )
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x, y = _coeffs(rng, (3,), lmax1), _coeffs(rng, (3,), lmax2)
     lout = lmax1 + lmax2
@@ -283,7 +284,7 @@ def test_equals_cg_product_with_weights_c(xp, device, seed, lmax1, lmax2):
         for l3 in range(abs(l1 - l2), min(l1 + l2, lout) + 1)
         if (l1 + l2 + l3) % 2 == 0
     }
-    x_, y_ = _to(xp, x, dtype, device), _to(xp, y, dtype, device)
+    x_, y_ = to_xp(xp, x, dtype, device), to_xp(xp, y, dtype, device)
     cg = cg_product.cg_tensor_product(x_, y_, lmax_out=lout, path_weights=weights)
     gaunt = gaunt_tensor_product(x_, y_, lmax_out=lout)
     tol = _tol(eps, x, y, max(lmax1, lmax2))
@@ -379,7 +380,7 @@ def test_grid_route_uses_the_minimal_sizes(monkeypatch):
 
 # ------------------------------------------------------------------------------- convolution
 def test_linear_not_circular_convolution(xp, device):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     cdt = xp.complex64 if dtype == xp.float32 else xp.complex128
     a = np.arange(1.0, 10.0).reshape(3, 3)
     full = _xp.to_host(
@@ -403,10 +404,10 @@ def test_linear_not_circular_convolution(xp, device):
 # ------------------------------------------------------------------------------- many-body
 @given(seed=seeds(), lmax=st.integers(0, 3), nu=st.integers(1, 4), lout=st.integers(0, 6))
 def test_gaunt_power_matches_iterated_products(xp, device, seed, lmax, nu, lout):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rng = np.random.default_rng(seed)
     x = _coeffs(rng, (2,), lmax)
-    x_ = _to(xp, x, dtype, device)
+    x_ = to_xp(xp, x, dtype, device)
     it = x_
     for _ in range(nu - 1):
         it = gaunt_tensor_product(it, x_, method="dense")  # untruncated
@@ -431,9 +432,9 @@ def test_gaunt_power_is_the_projection_of_f_to_the_nu(lmax, nu, lout):
 
 # ------------------------------------------------------------------------------- dtypes
 def test_dtype_promotion_and_shapes(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     x = xp.asarray(np.ones((2, 1, 4), dtype=np.int64), device=device)
-    y = _to(xp, np.ones((3, 9)), dtype, device)
+    y = to_xp(xp, np.ones((3, 9)), dtype, device)
     for m in METHODS:
         out = gaunt_tensor_product(x, y, method=m)
         assert out.dtype == dtype

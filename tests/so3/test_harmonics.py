@@ -18,7 +18,6 @@ import json
 import math
 import pathlib
 
-import array_api_extra as xpx
 import numpy as np
 import pytest
 import scipy.special
@@ -29,35 +28,13 @@ from hypothesis import strategies as st
 from refimpl import _xp
 from refimpl.so3.harmonics import s2_quadrature, spherical_harmonics
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps, to_xp
+from tests.so3._oracles import real_sh_scipy
 
 DATA = pathlib.Path(__file__).parents[1] / "data" / "so3_sh_sympy.json"
 
 
 # ------------------------------------------------------------------------------- helpers
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
-
-
-def _to(xp, a, dtype, device):
-    return xp.asarray(np.asarray(a, dtype=np.float64), dtype=dtype, device=device)
-
-
-def _scipy_real_sh(lmax, v):
-    """refimpl-convention real SH from scipy's complex (Condon-Shortley) sph_harm_y."""
-    v = np.asarray(v, dtype=np.float64)
-    theta = np.arctan2(np.hypot(v[..., 0], v[..., 1]), v[..., 2])  # accurate near the poles
-    phi = np.arctan2(v[..., 1], v[..., 0])
-    out = np.zeros((*v.shape[:-1], (lmax + 1) ** 2))
-    for l in range(lmax + 1):  # noqa: E741
-        out[..., l * l + l] = scipy.special.sph_harm_y(l, 0, theta, phi).real
-        for m in range(1, l + 1):
-            c = scipy.special.sph_harm_y(l, m, theta, phi)
-            out[..., l * l + l + m] = math.sqrt(2) * (-1) ** m * c.real
-            out[..., l * l + l - m] = math.sqrt(2) * (-1) ** m * c.imag
-    return out
-
-
 def _random_vectors(seed, n):
     return np.random.default_rng(seed).standard_normal((n, 3))
 
@@ -66,11 +43,11 @@ def _random_vectors(seed, n):
 def test_spot_values(xp, device):
     """Spec §1.1: Y_1 = sqrt(3/4pi)(y, z, x); Y_2,-2 = 1/2 sqrt(15/pi) xy;
     Y_2,1 = 1/2 sqrt(15/pi) xz; Y_2,2 = 1/4 sqrt(15/pi)(x^2 - y^2); Y_00 = 1/sqrt(4pi)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     v = np.array([[0.48, -0.6, 0.64], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]])  # unit vectors
     x, y, z = v.T
     k1, k2 = math.sqrt(3 / (4 * math.pi)), math.sqrt(15 / math.pi)
-    out = spherical_harmonics(2, _to(xp, v, dtype, device))
+    out = spherical_harmonics(2, to_xp(xp, v, dtype, device))
     desired = np.stack(
         [
             np.full(3, 1 / math.sqrt(4 * math.pi)),
@@ -85,18 +62,18 @@ def test_spot_values(xp, device):
         ],
         axis=-1,
     )
-    assert_close(out, _to(xp, desired, dtype, device), rtol=0, atol=10 * eps)
+    assert_close(out, to_xp(xp, desired, dtype, device), rtol=0, atol=10 * eps)
 
 
 def test_sympy_table(xp, device):
     """All (l, m) with l <= 8 at 7 integer vectors (poles included) against exact SymPy
     values (measured: 8.9e-16 in float64)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     data = json.loads(DATA.read_text())
     lmax = data["lmax"]
     desired = np.array([[float(s) for s in row] for row in data["values"]])
-    out = spherical_harmonics(lmax, _to(xp, data["points"], dtype, device))
-    assert_close(out, _to(xp, desired, dtype, device), rtol=0, atol=1e2 * eps)
+    out = spherical_harmonics(lmax, to_xp(xp, data["points"], dtype, device))
+    assert_close(out, to_xp(xp, desired, dtype, device), rtol=0, atol=1e2 * eps)
 
 
 @pytest.mark.slow
@@ -120,17 +97,17 @@ def test_sympy_table_regenerates():
 @given(seed=seeds())
 def test_matches_scipy(xp, device, seed):
     """lmax 8 at random (unnormalised) vectors vs the SciPy route (spec: 1.6e-15)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     v = _random_vectors(seed, 20) * 3.0
-    out = spherical_harmonics(8, _to(xp, v, dtype, device))
-    assert_close(out, _to(xp, _scipy_real_sh(8, v), dtype, device), rtol=0, atol=1e2 * eps)
+    out = spherical_harmonics(8, to_xp(xp, v, dtype, device))
+    assert_close(out, to_xp(xp, real_sh_scipy(8, v), dtype, device), rtol=0, atol=1e2 * eps)
 
 
 def test_stable_high_degree(xp, device):
     """lmax 40 (issue: stable to >= 32): agreement with SciPy within 1e2 * eps * lmax
     (measured 1.2e-14 in float64), including near-polar points where sin(theta)^m underflows
     towards 0 and points on the equator."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     lmax = 40
     v = np.concatenate(
         [
@@ -138,26 +115,26 @@ def test_stable_high_degree(xp, device):
             [[1e-9, 2e-9, 1.0], [1.0, -1.0, 0.0], [0.0, 1.0, 1e-12], [-1e-3, 0.0, -1.0]],
         ]
     )
-    out = spherical_harmonics(lmax, _to(xp, v, dtype, device))
-    desired = _scipy_real_sh(lmax, v)
-    assert_close(out, _to(xp, desired, dtype, device), rtol=0, atol=1e2 * eps * lmax)
+    out = spherical_harmonics(lmax, to_xp(xp, v, dtype, device))
+    desired = real_sh_scipy(lmax, v)
+    assert_close(out, to_xp(xp, desired, dtype, device), rtol=0, atol=1e2 * eps * lmax)
 
 
 @given(seed=seeds(), lmax=st.integers(0, 10))
 def test_addition_theorem(xp, device, seed, lmax):
     """sum_m Y_lm(u) Y_lm(v) = (2l+1)/(4 pi) P_l(u.v) for every degree (an oracle
     independent of the basis orientation and signs within a degree)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     uv = _random_vectors(seed, 2 * 6).reshape(2, 6, 3)
-    yu = spherical_harmonics(lmax, _to(xp, uv[0], dtype, device))
-    yv = spherical_harmonics(lmax, _to(xp, uv[1], dtype, device))
+    yu = spherical_harmonics(lmax, to_xp(xp, uv[0], dtype, device))
+    yv = spherical_harmonics(lmax, to_xp(xp, uv[1], dtype, device))
     unit = uv / np.linalg.norm(uv, axis=-1, keepdims=True)
     cos = np.sum(unit[0] * unit[1], axis=-1)
     for l in range(lmax + 1):  # noqa: E741
         sl = slice(l * l, (l + 1) ** 2)
         got = xp.sum(yu[:, sl] * yv[:, sl], axis=-1)
         want = (2 * l + 1) / (4 * math.pi) * scipy.special.eval_legendre(l, cos)
-        assert_close(got, _to(xp, want, dtype, device), rtol=0, atol=1e2 * eps * (l + 1))
+        assert_close(got, to_xp(xp, want, dtype, device), rtol=0, atol=1e2 * eps * (l + 1))
 
 
 # ------------------------------------------------------------------------------- identities
@@ -165,7 +142,7 @@ def test_addition_theorem(xp, device, seed, lmax):
 def test_orthonormal_by_exact_quadrature(xp, device, lmax):
     """Gram matrix on the (lmax+1) x (2 lmax+1) grid is I (spec: 2.7e-15); one
     Gauss-Legendre node fewer is not exact (negative control of the quadrature guard)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     p, w = s2_quadrature(lmax + 1, 2 * lmax + 1, xp=xp, dtype=dtype, device=device)
     y = spherical_harmonics(lmax, p)
     gram = xp.matmul(xp.linalg.matrix_transpose(y) * w, y)
@@ -182,13 +159,13 @@ def test_orthonormal_by_exact_quadrature(xp, device, lmax):
 @given(seed=seeds())
 def test_parity(xp, device, seed):
     """Y_lm(-v) = (-1)^l Y_lm(v)."""
-    dtype, eps = _dtype_eps(xp, device)
-    v = _to(xp, _random_vectors(seed, 10), dtype, device)
+    dtype, eps = dtype_eps(xp, device)
+    v = to_xp(xp, _random_vectors(seed, 10), dtype, device)
     lmax = 7
     sign = np.concatenate([np.full(2 * l + 1, (-1.0) ** l) for l in range(lmax + 1)])  # noqa: E741
     y = spherical_harmonics(lmax, v)
     assert_close(
-        spherical_harmonics(lmax, -v), y * _to(xp, sign, dtype, device), rtol=0, atol=10 * eps
+        spherical_harmonics(lmax, -v), y * to_xp(xp, sign, dtype, device), rtol=0, atol=10 * eps
     )
 
 
@@ -196,35 +173,35 @@ def test_parity(xp, device, seed):
 def test_solid_harmonics_homogeneous(xp, device, seed, scale):
     """normalize=False returns |v|^l Y(v/|v|): homogeneous of degree l; normalize=True is
     scale invariant."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     lmax = 6
     u = _random_vectors(seed, 8)
     u /= np.linalg.norm(u, axis=-1, keepdims=True)
     powers = np.concatenate([np.full(2 * l + 1, scale**l) for l in range(lmax + 1)])  # noqa: E741
-    y_unit = spherical_harmonics(lmax, _to(xp, u, dtype, device))
-    v = _to(xp, scale * u, dtype, device)
+    y_unit = spherical_harmonics(lmax, to_xp(xp, u, dtype, device))
+    v = to_xp(xp, scale * u, dtype, device)
     solid = spherical_harmonics(lmax, v, normalize=False)
     scale_l = float(np.max(powers))
-    assert_close(solid, y_unit * _to(xp, powers, dtype, device), rtol=0, atol=1e2 * eps * scale_l)
+    assert_close(solid, y_unit * to_xp(xp, powers, dtype, device), rtol=0, atol=1e2 * eps * scale_l)
     assert_close(spherical_harmonics(lmax, v), y_unit, rtol=0, atol=1e2 * eps)
 
 
 def test_solid_harmonics_at_origin(xp, device):
     """With normalize=False the zero vector is allowed: only Y_00 is non-zero."""
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     out = spherical_harmonics(3, xp.zeros((2, 3), dtype=dtype, device=device), normalize=False)
     desired = np.zeros((2, 16))
     desired[:, 0] = 1 / math.sqrt(4 * math.pi)
-    assert_close(out, _to(xp, desired, dtype, device), rtol=0, atol=0)
+    assert_close(out, to_xp(xp, desired, dtype, device), rtol=0, atol=0)
 
 
 @given(seed=seeds())
 def test_normalizations(xp, device, seed):
     """'component': sum_m Y_lm^2 = 2l+1; 'norm': sum_m Y_lm^2 = 1; both are fixed multiples
     of 'integral' (sqrt(4 pi) and sqrt(4 pi/(2l+1)))."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     lmax = 5
-    v = _to(xp, _random_vectors(seed, 6), dtype, device)
+    v = to_xp(xp, _random_vectors(seed, 6), dtype, device)
     y = spherical_harmonics(lmax, v)
     comp = spherical_harmonics(lmax, v, normalization="component")
     norm = spherical_harmonics(lmax, v, normalization="norm")
@@ -250,7 +227,7 @@ def _monomial_integral(a, b, c):
 def test_quadrature_exact_for_band_limit(xp, device, n_theta, n_phi):
     """All monomials of degree D <= min(2 n_theta - 1, n_phi - 1) are integrated exactly;
     some monomial of degree D + 1 is not (the documented exactness condition is sharp)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     p, w = s2_quadrature(n_theta, n_phi, xp=xp, dtype=dtype, device=device)
     assert p.shape == (n_theta * n_phi, 3)
     assert w.shape == (n_theta * n_phi,)
@@ -290,8 +267,8 @@ def test_quadrature_default_namespace_and_cache_safety():
 def test_output_follows_input(xp, device):
     """Namespace, dtype, device and batch shape follow the input; integer vectors are
     promoted to the default float; the input is not modified."""
-    dtype, _ = _dtype_eps(xp, device)
-    v = _to(xp, _random_vectors(0, 12).reshape(2, 2, 3, 3), dtype, device)
+    dtype, _ = dtype_eps(xp, device)
+    v = to_xp(xp, _random_vectors(0, 12).reshape(2, 2, 3, 3), dtype, device)
     before = _xp.to_host(v)
     out = spherical_harmonics(4, v)
     assert out.shape == (2, 2, 3, 25)
@@ -336,8 +313,8 @@ def test_bad_input(kwargs, exc, match):
 
 
 def test_zero_vector_rejected_in_every_namespace(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
-    v = _to(xp, [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], dtype, device)
+    dtype, _ = dtype_eps(xp, device)
+    v = to_xp(xp, [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0]], dtype, device)
     with pytest.raises(ValueError, match="got 1 zero vector"):
         spherical_harmonics(2, v)
 

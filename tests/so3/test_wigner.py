@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 
-import array_api_extra as xpx
 import numpy as np
 import pytest
 from array_api_extra.testing import assert_close
@@ -27,20 +26,12 @@ from refimpl.so3.harmonics import spherical_harmonics
 from refimpl.so3.wigner import check_rotation, random_rotation, rotate_coefficients, wigner_D
 from refimpl.testing.groups import random_orthogonal
 from refimpl.testing.strategies import seeds
+from tests._helpers import dtype_eps, to_xp
 
 P_E3NN = np.array([[0.0, 0.0, 1.0], [1.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
 
 
 # ------------------------------------------------------------------------------- helpers
-def _dtype_eps(xp, device):
-    dtype = xpx.default_dtype(xp, device=device)
-    return dtype, float(xp.finfo(dtype).eps)
-
-
-def _to(xp, a, dtype, device):
-    return xp.asarray(np.asarray(a, dtype=np.float64), dtype=dtype, device=device)
-
-
 def _rot(seed, n=None):
     gen = np.random.default_rng(seed)
     if n is None:
@@ -61,26 +52,26 @@ def _tol(eps, l):  # noqa: E741
 @given(seed=seeds(), l=st.integers(0, 8))
 def test_defining_property(xp, device, seed, l):  # noqa: E741
     """Y^l(R p) = D^l(R) Y^l(p) at random points."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     gen = np.random.default_rng(seed)
     r = _rot(gen)
     p = gen.standard_normal((10, 3))
-    d = wigner_D(l, _to(xp, r, dtype, device))
+    d = wigner_D(l, to_xp(xp, r, dtype, device))
     assert d.shape == (2 * l + 1, 2 * l + 1)
-    y_p = spherical_harmonics(l, _to(xp, p, dtype, device))[:, _block(l)]
-    y_rp = spherical_harmonics(l, _to(xp, p @ r.T, dtype, device))[:, _block(l)]
+    y_p = spherical_harmonics(l, to_xp(xp, p, dtype, device))[:, _block(l)]
+    y_rp = spherical_harmonics(l, to_xp(xp, p @ r.T, dtype, device))[:, _block(l)]
     assert_close(y_rp, xp.matmul(y_p, xp.linalg.matrix_transpose(d)), rtol=0, atol=_tol(eps, l))
 
 
 @given(seed=seeds(), l=st.integers(0, 6))
 def test_group_identities(xp, device, seed, l):  # noqa: E741
     """Homomorphism D(R1 R2) = D(R1) D(R2) (batched), orthogonality, D(R^T) = D(R)^T."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     r = _rot(seed, 2)
-    rs = _to(xp, r, dtype, device)
+    rs = to_xp(xp, r, dtype, device)
     d = wigner_D(l, rs)  # (2, n, n)
     assert d.shape == (2, 2 * l + 1, 2 * l + 1)
-    d12 = wigner_D(l, _to(xp, r[0] @ r[1], dtype, device))
+    d12 = wigner_D(l, to_xp(xp, r[0] @ r[1], dtype, device))
     assert_close(d12, xp.matmul(d[0, ...], d[1, ...]), rtol=0, atol=_tol(eps, l))
     eye = xp.eye(2 * l + 1, dtype=dtype, device=device)
     gram = xp.matmul(d, xp.linalg.matrix_transpose(d))
@@ -90,10 +81,10 @@ def test_group_identities(xp, device, seed, l):  # noqa: E741
 
 
 def test_identity_and_degree_zero(xp, device):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     eye3 = xp.eye(3, dtype=dtype, device=device)
     assert_close(wigner_D(5, eye3), xp.eye(11, dtype=dtype, device=device), rtol=0, atol=1e2 * eps)
-    r = _to(xp, _rot(1, 4), dtype, device)
+    r = to_xp(xp, _rot(1, 4), dtype, device)
     assert_close(
         wigner_D(0, r), xp.ones((4, 1, 1), dtype=dtype, device=device), rtol=0, atol=10 * eps
     )
@@ -102,11 +93,11 @@ def test_identity_and_degree_zero(xp, device):
 @given(seed=seeds())
 def test_degree_one_is_permuted_rotation(xp, device, seed):
     """D^1(R) = Pi R Pi^T, Pi: (x, y, z) -> (y, z, x) (spec §1.3)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     r = _rot(seed)
     pi = np.array([[0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0]])
-    d = wigner_D(1, _to(xp, r, dtype, device))
-    assert_close(d, _to(xp, pi @ r @ pi.T, dtype, device), rtol=0, atol=10 * eps)
+    d = wigner_D(1, to_xp(xp, r, dtype, device))
+    assert_close(d, to_xp(xp, pi @ r @ pi.T, dtype, device), rtol=0, atol=10 * eps)
 
 
 @given(seed=seeds(), l=st.integers(2, 7))
@@ -130,15 +121,15 @@ def test_e3nn_oracle(xp, device, l, e3nn_o3):  # noqa: E741
 
     o3 = e3nn_o3
 
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     rs = _rot(7, 3)
     want = []
     for r in rs:
         rt = torch.as_tensor(P_E3NN.T @ r @ P_E3NN, dtype=torch.float64)
         want.append(o3.Irrep(l, 1).D_from_matrix(rt).numpy())
-    got = wigner_D(l, _to(xp, rs, dtype, device))
+    got = wigner_D(l, to_xp(xp, rs, dtype, device))
     assert_close(
-        got, _to(xp, np.stack(want), dtype, device), rtol=0, atol=1e3 * max(eps, 1e-15) * (l + 1)
+        got, to_xp(xp, np.stack(want), dtype, device), rtol=0, atol=1e3 * max(eps, 1e-15) * (l + 1)
     )
 
 
@@ -146,19 +137,19 @@ def test_e3nn_oracle(xp, device, l, e3nn_o3):  # noqa: E741
 @given(seed=seeds(), lmax=st.integers(0, 6))
 def test_rotate_coefficients_rotates_the_function(xp, device, seed, lmax):
     """If f = sum c Y, the coefficients D(R) c describe f o R^-1: f_{D c}(R p) = f_c(p)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     gen = np.random.default_rng(seed)
     r = _rot(gen)
     c = gen.standard_normal((2, (lmax + 1) ** 2))
     p = gen.standard_normal((9, 3))
-    rc = rotate_coefficients(_to(xp, c, dtype, device), _to(xp, r, dtype, device))
+    rc = rotate_coefficients(to_xp(xp, c, dtype, device), to_xp(xp, r, dtype, device))
     assert rc.shape == (2, (lmax + 1) ** 2)
     lhs = xp.matmul(
-        rc, xp.linalg.matrix_transpose(spherical_harmonics(lmax, _to(xp, p @ r.T, dtype, device)))
+        rc, xp.linalg.matrix_transpose(spherical_harmonics(lmax, to_xp(xp, p @ r.T, dtype, device)))
     )
     rhs = xp.matmul(
-        _to(xp, c, dtype, device),
-        xp.linalg.matrix_transpose(spherical_harmonics(lmax, _to(xp, p, dtype, device))),
+        to_xp(xp, c, dtype, device),
+        xp.linalg.matrix_transpose(spherical_harmonics(lmax, to_xp(xp, p, dtype, device))),
     )
     scale = float(np.sum(np.abs(c))) / math.sqrt(4 * math.pi) * (lmax + 1)
     assert_close(lhs, rhs, rtol=0, atol=1e2 * eps * scale)
@@ -167,13 +158,13 @@ def test_rotate_coefficients_rotates_the_function(xp, device, seed, lmax):
 def test_rotate_coefficients_blocks_and_broadcasting(xp, device):
     """Block-diagonal per degree (== wigner_D per block), broadcasting (C, 1, N) x (4, 3, 3),
     composition rotate(rotate(c, R2), R1) == rotate(c, R1 R2)."""
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     lmax = 4
     n = (lmax + 1) ** 2
     gen = np.random.default_rng(3)
-    c = _to(xp, gen.standard_normal((5, 1, n)), dtype, device)
+    c = to_xp(xp, gen.standard_normal((5, 1, n)), dtype, device)
     r = _rot(4, 4)
-    rs = _to(xp, r, dtype, device)
+    rs = to_xp(xp, r, dtype, device)
     out = rotate_coefficients(c, rs)
     assert out.shape == (5, 4, n)
     for l in range(lmax + 1):  # noqa: E741
@@ -181,17 +172,17 @@ def test_rotate_coefficients_blocks_and_broadcasting(xp, device):
         want = xp.matmul(d, c[..., _block(l)][..., None])[..., 0]
         assert_close(out[..., _block(l)], want, rtol=0, atol=_tol(eps, lmax))
     twice = rotate_coefficients(rotate_coefficients(c, rs[1, ...]), rs[0, ...])
-    once = rotate_coefficients(c, _to(xp, r[0] @ r[1], dtype, device))
+    once = rotate_coefficients(c, to_xp(xp, r[0] @ r[1], dtype, device))
     assert_close(twice, once, rtol=0, atol=_tol(eps, lmax) * 10)
 
 
 def test_rotate_coefficients_degree_leakage_is_zero(xp, device):
     """A pure degree-l input stays pure degree l (exactly: the blocks are separate)."""
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     c = np.zeros(16)
     c[_block(2)] = np.arange(1.0, 6.0)
     out = _xp.to_host(
-        rotate_coefficients(_to(xp, c, dtype, device), _to(xp, _rot(0), dtype, device))
+        rotate_coefficients(to_xp(xp, c, dtype, device), to_xp(xp, _rot(0), dtype, device))
     )
     assert np.all(out[:4] == 0)
     assert np.all(out[9:] == 0)
@@ -200,7 +191,7 @@ def test_rotate_coefficients_degree_leakage_is_zero(xp, device):
 
 # ------------------------------------------------------------------------------- random_rotation
 def test_random_rotation_properties(xp, device):
-    dtype, eps = _dtype_eps(xp, device)
+    dtype, eps = dtype_eps(xp, device)
     r = random_rotation((2, 3), rng=5, xp=xp, dtype=dtype, device=device)
     assert r.shape == (2, 3, 3, 3)
     assert r.dtype == dtype
@@ -243,8 +234,8 @@ def test_random_rotation_bad_input(kwargs, exc):
 
 # ------------------------------------------------------------------------------- check_rotation
 def test_check_rotation_accepts_working_precision(xp, device):
-    dtype, _ = _dtype_eps(xp, device)
-    r = _to(xp, _rot(2, 5), dtype, device)
+    dtype, _ = dtype_eps(xp, device)
+    r = to_xp(xp, _rot(2, 5), dtype, device)
     out = check_rotation(r)
     assert out.shape == (5, 3, 3)
     check_rotation(xp.asarray(np.eye(3, dtype=np.int64), device=device))  # ints promoted
@@ -277,15 +268,15 @@ def test_bad_rotations(matrix, exc, match):
 def test_bad_rotation_batch_and_tolerance(xp, device):
     """One bad matrix in a batch is enough; atol widens the check; float32 rounding passes
     the default tolerance but a 1e-3 perturbation does not."""
-    dtype, _ = _dtype_eps(xp, device)
+    dtype, _ = dtype_eps(xp, device)
     r = _rot(9, 3)
     r[1] = r[1] @ np.diag([1.0, -1.0, 1.0])
     with pytest.raises(ValueError, match="determinant"):
-        wigner_D(1, _to(xp, r, dtype, device))
+        wigner_D(1, to_xp(xp, r, dtype, device))
     bent = _rot(1) + 1e-3
     with pytest.raises(ValueError, match="orthogonal"):
-        check_rotation(_to(xp, bent, dtype, device))
-    check_rotation(_to(xp, bent, dtype, device), atol=0.1)
+        check_rotation(to_xp(xp, bent, dtype, device))
+    check_rotation(to_xp(xp, bent, dtype, device), atol=0.1)
     with pytest.raises(ValueError, match="atol"):
         check_rotation(np.eye(3), atol=-1.0)
 
