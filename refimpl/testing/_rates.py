@@ -2,8 +2,10 @@
 
 Both work on host data (lists, NumPy) and accept arrays of any Array API namespace, which
 are copied to the host with :func:`refimpl._xp.to_host`. The fit is ordinary least squares of
-``log(err)`` on ``log(x)``; the confidence band uses Student's t with ``n - 2`` degrees of
-freedom (``scipy.stats.t``).
+``log(err)`` on ``log(x)`` (``scale="loglog"``, algebraic rates), of ``log(err)`` on ``x``
+(``scale="semilogy"``, geometric rates ``err ~ C rho^x``) or of ``err`` on ``log(x)``
+(``scale="semilogx"``, logarithmic growth ``err ~ a + b log x``); the confidence band uses
+Student's t with ``n - 2`` degrees of freedom (``scipy.stats.t``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import math
 import numbers
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import array_api_compat as compat
 import numpy as np
@@ -24,7 +26,8 @@ __all__ = ["OrderEstimate", "assert_rate", "estimate_order"]
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OrderEstimate:
-    """Result of :func:`estimate_order`: the fit ``log(err) ~ intercept + slope * log(x)``.
+    """Result of :func:`estimate_order`: the fit ``log(err) ~ intercept + slope * log(x)``
+    (on ``scale="loglog"``; the semilog scales drop one of the logarithms).
 
     Attributes
     ----------
@@ -55,7 +58,11 @@ class OrderEstimate:
     err_decades: float
 
 
-def _host_1d(a: Any, name: str) -> np.ndarray:
+Scale = Literal["loglog", "semilogy", "semilogx"]
+_SCALES = ("loglog", "semilogy", "semilogx")
+
+
+def _host_1d(a: Any, name: str, *, positive: bool = True) -> np.ndarray:
     if compat.is_array_api_obj(a):
         h = _xp.to_host(a)
     elif isinstance(a, list | tuple):
@@ -74,9 +81,9 @@ def _host_1d(a: Any, name: str) -> np.ndarray:
         msg = f"{name} must be finite; got {h.tolist()}"
         raise ValueError(msg)
     bad = np.flatnonzero(h <= 0)
-    if bad.size:
+    if positive and bad.size:
         msg = (
-            f"{name} must be positive (the fit is on a log-log scale); got {h[bad[0]]!r} at "
+            f"{name} must be positive (it is fitted on a log scale); got {h[bad[0]]!r} at "
             f"index {int(bad[0])}"
         )
         raise ValueError(msg)
@@ -103,9 +110,16 @@ def _window(x: np.ndarray, window: Any) -> np.ndarray:
     return (x >= lo_v) & (x <= hi_v)
 
 
-def _prepare(x: Any, err: Any, window: Any) -> tuple[np.ndarray, np.ndarray]:
-    xh = _host_1d(x, "x")
-    eh = _host_1d(err, "err")
+def _check_scale(scale: Any) -> str:
+    if scale not in _SCALES:
+        msg = f"scale must be one of {_SCALES}; got {scale!r}"
+        raise ValueError(msg)
+    return str(scale)
+
+
+def _prepare(x: Any, err: Any, window: Any, scale: str = "loglog") -> tuple[np.ndarray, np.ndarray]:
+    xh = _host_1d(x, "x", positive=scale != "semilogy")
+    eh = _host_1d(err, "err", positive=scale != "semilogx")
     if xh.shape != eh.shape:
         msg = f"x and err must have the same length; got {xh.size} and {eh.size}"
         raise ValueError(msg)
@@ -117,16 +131,25 @@ def _prepare(x: Any, err: Any, window: Any) -> tuple[np.ndarray, np.ndarray]:
             f"(window={window!r}, x={xh.tolist()})"
         )
         raise ValueError(msg)
-    if np.ptp(np.log(xw)) == 0:
+    if np.ptp(xw) == 0:
         msg = f"x must take at least two distinct values; got {xw.tolist()}"
         raise ValueError(msg)
     return xw, ew
 
 
 def estimate_order(
-    x: Any, err: Any, /, *, window: tuple[float | None, float | None] | None = None
+    x: Any,
+    err: Any,
+    /,
+    *,
+    window: tuple[float | None, float | None] | None = None,
+    scale: Scale = "loglog",
 ) -> OrderEstimate:
     r"""Fit the order ``p`` of ``err ~ C x^p`` by least squares on ``log err`` vs ``log x``.
+
+    With ``scale="semilogy"`` the fit is ``log err`` vs ``x`` (a geometric rate
+    ``err ~ C rho^x`` has slope ``log rho``); with ``scale="semilogx"`` it is ``err`` vs
+    ``log x`` (logarithmic growth ``err ~ a + b log x`` has slope ``b``).
 
     Parameters
     ----------
@@ -139,20 +162,25 @@ def estimate_order(
         The asymptotic range: only points with ``lo <= x <= hi`` are fitted; either bound
         may be ``None`` (unbounded). Example: ``window=(64, None)`` keeps ``n >= 64``;
         ``window=(None, 1e-2)`` keeps ``h <= 1e-2``. ``None`` fits every point.
+    scale : {"loglog", "semilogy", "semilogx"}, default "loglog"
+        Which axes are logarithmic. ``"semilogy"`` allows ``x <= 0``; ``"semilogx"`` allows
+        ``err <= 0``.
 
     Returns
     -------
     OrderEstimate
         ``slope``, ``intercept``, ``stderr``, the 95% band ``ci_low``/``ci_high``,
-        ``confidence``, ``n_points``, ``x_decades``, ``err_decades``.
+        ``confidence``, ``n_points``, ``x_decades``, ``err_decades`` (``nan`` where the
+        axis holds non-positive values, which only the semilog scales allow).
 
     Raises
     ------
     TypeError
         If ``x`` or ``err`` is not numeric (bool, complex, object) or ``window`` is malformed.
     ValueError
-        If they are not 1-D of equal length, hold non-finite or non-positive values, or if
-        the window keeps fewer than 3 points or a single distinct ``x``.
+        If they are not 1-D of equal length, hold non-finite values or non-positive values
+        on a log axis, if the window keeps fewer than 3 points or a single distinct ``x``,
+        or if ``scale`` is unknown.
 
     Notes
     -----
@@ -178,9 +206,17 @@ def estimate_order(
     >>> fit = estimate_order(n, err, window=(None, 128))   # the range before the floor
     >>> fit.n_points, round(fit.slope, 2)
     (5, -2.0)
+    >>> k = np.arange(0, 50, 5)
+    >>> round(estimate_order(k, 2.0 * 0.9**k, scale="semilogy").slope, 6)  # log(0.9)
+    -0.105361
+    >>> T = np.array([10, 100, 1000, 10000])
+    >>> round(estimate_order(T, 3.0 * np.log(T) - 1.0, scale="semilogx").slope, 6)
+    3.0
     """
-    xw, ew = _prepare(x, err, window)
-    u, v = np.log(xw), np.log(ew)
+    sc = _check_scale(scale)
+    xw, ew = _prepare(x, err, window, sc)
+    u = xw if sc == "semilogy" else np.log(xw)
+    v = ew if sc == "semilogx" else np.log(ew)
     m = u.size
     um, vm = u.mean(), v.mean()
     suu = float(np.sum((u - um) ** 2))
@@ -198,9 +234,13 @@ def estimate_order(
         ci_high=slope + half,
         confidence=confidence,
         n_points=m,
-        x_decades=float(np.log10(xw.max() / xw.min())),
-        err_decades=float(np.log10(ew.max() / ew.min())),
+        x_decades=_decades(xw),
+        err_decades=_decades(ew),
     )
+
+
+def _decades(a: np.ndarray) -> float:
+    return float(np.log10(a.max() / a.min())) if np.all(a > 0) else math.nan
 
 
 def _fmt(a: np.ndarray) -> str:
@@ -216,6 +256,7 @@ def assert_rate(
     tol: float,
     window: tuple[float | None, float | None] | None = None,
     min_decades: float = 2.0,
+    scale: Scale = "loglog",
 ) -> OrderEstimate:
     r"""Assert that ``err`` decays like ``x**expected``: ``|slope - expected| <= tol``.
 
@@ -234,7 +275,11 @@ def assert_rate(
         The errors in the window must span at least this many decades,
         ``log10(max err / min err) >= min_decades``; a rate read off a narrower range is
         refused (CONVENTIONS.md, Sec. 4). ``0`` disables the check (e.g. for
-        ``expected = 0``).
+        ``expected = 0``). With ``scale="semilogx"`` (errors on a linear axis) the check
+        is not applied.
+    scale : {"loglog", "semilogy", "semilogx"}, default "loglog"
+        The axes of the fit, as in :func:`estimate_order`; ``expected`` is the slope on
+        those axes (``log rho`` for a geometric rate on ``"semilogy"``).
 
     Returns
     -------
@@ -280,11 +325,11 @@ def assert_rate(
     if not (math.isfinite(float(min_decades)) and min_decades >= 0):
         msg = f"min_decades must be a non-negative real number; got {min_decades!r}"
         raise ValueError(msg)
-    fit = estimate_order(x, err, window=window)
-    xw, ew = _prepare(x, err, window)
+    fit = estimate_order(x, err, window=window, scale=scale)
+    xw, ew = _prepare(x, err, window, scale)
     data = f"x = {_fmt(xw)}\nerr = {_fmt(ew)}"
     band = f"{fit.confidence:.0%} band [{fit.ci_low:.4f}, {fit.ci_high:.4f}]"
-    if fit.err_decades < min_decades:
+    if scale != "semilogx" and fit.err_decades < min_decades:
         msg = (
             f"assert_rate: the errors span only {fit.err_decades:.2f} decades in the window, "
             f"fewer than min_decades = {min_decades:g}; a rate needs the error to fall across "

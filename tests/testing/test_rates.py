@@ -176,3 +176,41 @@ def test_bad_assert_rate_options(kwargs: dict[str, Any], exc: type[Exception], m
     x = np.logspace(0, 3, 5)
     with pytest.raises(exc, match=match):
         assert_rate(x, 1 / x, **kwargs)
+
+
+# ------------------------------------------------------------------------- semilog scales
+def test_semilogy_recovers_a_geometric_rate():
+    k = np.arange(0.0, 60.0, 3.0)
+    rng = np.random.default_rng(3)
+    err = 5.0 * 0.8**k * np.exp(0.01 * rng.standard_normal(k.size))
+    fit = estimate_order(k, err, scale="semilogy")
+    assert abs(fit.slope - np.log(0.8)) < 5e-3
+    assert fit.ci_low <= np.log(0.8) <= fit.ci_high
+    # a loglog fit of the same data is not a constant slope: the two scales differ
+    assert abs(estimate_order(k[1:], err[1:]).slope - np.log(0.8)) > 1.0
+    assert_rate(k, err, expected=float(np.log(0.8)), tol=0.01, scale="semilogy")
+    with pytest.raises(AssertionError, match="fitted slope"):
+        assert_rate(k, err, expected=float(np.log(0.9)), tol=0.01, scale="semilogy")
+
+
+def test_semilogx_recovers_logarithmic_growth_and_allows_zero_errors():
+    T = np.array([16.0, 64.0, 256.0, 1024.0, 4096.0])
+    regret = 2.5 * np.log(T) - np.log(16.0) * 2.5  # zero at the first point
+    fit = estimate_order(T, regret, scale="semilogx")
+    assert fit.slope == pytest.approx(2.5, rel=1e-12)
+    assert np.isnan(fit.err_decades)
+    assert_rate(T, regret, expected=2.5, tol=0.01, scale="semilogx")
+    with pytest.raises(ValueError, match="err must be positive"):
+        estimate_order(T, regret)  # the default log-log scale refuses err = 0
+
+
+def test_semilogy_allows_x_zero_but_not_err_zero():
+    k = np.array([0.0, 1.0, 2.0, 3.0])
+    assert estimate_order(k, 2.0**-k, scale="semilogy").slope == pytest.approx(-np.log(2.0))
+    with pytest.raises(ValueError, match="err must be positive"):
+        estimate_order(k, np.array([1.0, 0.5, 0.0, 0.1]), scale="semilogy")
+
+
+def test_unknown_scale_raises():
+    with pytest.raises(ValueError, match="scale must be one of"):
+        estimate_order([1, 2, 4], [1, 2, 4], scale="loglin")  # type: ignore[arg-type]
