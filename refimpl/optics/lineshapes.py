@@ -8,8 +8,8 @@ susceptibility is a sum of such lines, :math:`\chi \propto -(\text{dispersion}) 
 i\,(\text{absorption})`.
 
 The Faddeeva function goes through :func:`refimpl._xp.wofz` (NumPy: ``scipy.special.wofz``;
-CuPy: ``cupyx.scipy.special.wofz``; other namespaces: a pure Array API rational series and
-continued fraction, relative error < 1e-12 in complex128).
+other namespaces, CuPy included: a pure Array API rational series and continued fraction,
+relative error < 1e-12 in complex128).
 """
 
 from __future__ import annotations

@@ -84,7 +84,9 @@ def load_namespace(name: str) -> tuple[Any, Any]:
     if dev is not None:
         return xp, mod.Device(dev)
     if module == "torch" and os.environ.get("REFIMPL_DEVICE"):
-        return xp, mod.device(os.environ["REFIMPL_DEVICE"])
+        # the device arrays actually land on ("cuda" -> "cuda:0"), so that tests can compare
+        # an output's device with the fixture's
+        return xp, mod.empty(0, device=os.environ["REFIMPL_DEVICE"]).device
     return xp, None
 
 
