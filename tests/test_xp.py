@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from refimpl import _xp
+from tests._helpers import dtype_eps
 
 
 # ---------------------------------------------------------------- namespaces and devices
@@ -161,6 +162,14 @@ def test_host_roundtrip(xp, device):
     assert float(x[0, 0]) == 0.0
 
 
+def test_from_host_scalar_to_float32(xp, device):
+    """0-D float64 host values move to a float32 array (torch.asarray alone refuses that)."""
+    x = _xp.from_host(np.array(0.25), xp=xp, dtype=xp.float32, device=device)
+    assert x.shape == ()
+    assert x.dtype == xp.float32
+    assert float(x) == 0.25
+
+
 def test_rng_accepts_generator_int_none_only():
     g = np.random.default_rng(1)
     assert _xp.rng(g) is g
@@ -290,3 +299,48 @@ def test_creation_namespace(xp):
     for bad in ("numpy", 3, object()):
         with pytest.raises(TypeError, match="xp must be an array namespace"):
             _xp.creation_namespace(bad)
+
+
+# ------------------------------------------------------------------ erf, erfc, ndtr shims
+_SPECIAL_X = np.concatenate(
+    [np.linspace(-30.0, 30.0, 1201), np.logspace(-12, 0.5, 40), -np.logspace(-12, 0.5, 40)]
+)
+
+
+@pytest.mark.parametrize("name", ["erf", "erfc", "ndtr"])
+def test_error_functions_match_scipy_in_every_namespace(xp, device, name):
+    """Relative error against scipy.special on [-30, 30] and near 0 (both signs), where the
+    value is a normal number of the dtype (float32 underflows in the far tails)."""
+    dtype, eps = dtype_eps(xp, device)
+    x = xp.asarray(_SPECIAL_X, dtype=dtype, device=device)
+    got = getattr(_xp, name)(x)
+    assert got.dtype == dtype
+    assert got.shape == x.shape
+    want = getattr(scipy.special, name)(_xp.to_host(x).astype(np.float64))
+    tiny = float(xp.finfo(dtype).smallest_normal)
+    keep = np.abs(want) > 1e3 * tiny
+    rel = np.abs(_xp.to_host(got)[keep] - want[keep]) / np.abs(want[keep])
+    # relative condition number of erfc in the tail is ~2 x^2 (ndtr: x^2 at x/sqrt(2)): the
+    # rounding of the argument costs ~eps x^2; the generic float64 route adds wofz's 1e-12
+    xk = _xp.to_host(x)[keep]
+    tol = 16 * eps * (1 + xk**2) + (1e-12 if eps < 1e-10 else 0.0)
+    assert np.all(rel <= tol), float(np.max(rel / tol))
+
+
+def test_error_functions_generic_route_is_accurate():
+    """The pure Array API route (forced, NumPy arrays) against scipy in float64, including
+    the small-|x| series branch and the lower tail of ndtr."""
+    x = np.asarray(_SPECIAL_X)
+    strict = array_api_strict.asarray(x)
+    for name in ("erf", "erfc", "ndtr"):
+        want = getattr(scipy.special, name)(x)
+        got = np.asarray(getattr(_xp, name)(strict))
+        keep = np.abs(want) > 1e-300
+        assert np.max(np.abs(got[keep] - want[keep]) / np.abs(want[keep])) < 1e-12, name
+
+
+def test_error_functions_reject_complex_and_bool():
+    with pytest.raises(TypeError, match="x"):
+        _xp.erf(np.asarray([1j]))
+    with pytest.raises(TypeError, match="x"):
+        _xp.ndtr(np.asarray([True]))
