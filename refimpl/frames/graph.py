@@ -197,7 +197,7 @@ def graph_frame(
     Returns
     -------
     GraphFrame
-        ``permutations`` (|F| or max_elements, n) int64 in the namespace and device of
+        ``permutations`` ``(|F| or max_elements, n)`` int64 in the namespace and device of
         ``adjacency``, the exact ``size``, ``block_sizes``, ``sampled`` and ``signature``.
 
     Raises
@@ -299,7 +299,7 @@ def graph_frame_average(
         None). It must return a real floating array of the input's namespace and device:
         any shape for ``output="invariant"``, ``(n, ...)`` (one row per canonical node) for
         ``"node"``; the same shape and dtype every time. With ``vectorized=True`` it is called
-        once with ``a`` of shape (|F|, n, n) and ``x`` (|F|, n, ...) and must return
+        once with ``a`` of shape ``(|F|, n, n)`` and ``x`` ``(|F|, n, ...)`` and must return
         ``(|F|, ...)`` / ``(|F|, n, ...)``.
     adjacency : array, shape (n, n)
         Symmetric adjacency matrix.

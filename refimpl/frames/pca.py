@@ -272,7 +272,7 @@ def pca_frame(
     Returns
     -------
     PCAFrame
-        ``rotations`` (..., |F|, d, d), ``translation`` (..., d) and ``relgap`` (...), in the
+        ``rotations`` ``(..., |F|, d, d)``, ``translation`` (..., d) and ``relgap`` (...), in the
         namespace, floating dtype and device of ``points``; ``|F| = 2**d`` for E/O and
         ``2**(d - 1)`` for SE/SO.
 
