@@ -24,9 +24,19 @@ import array_api_strict
 import numpy as np
 import pytest
 
+import refimpl.frames
 import refimpl.optics
+import refimpl.optim.halpern
+import refimpl.optim.online
 import refimpl.so3
 from refimpl import _xp
+from refimpl.frames import (
+    frame_average,
+    graph_frame,
+    graph_frame_average,
+    pca_frame,
+    stochastic_frame_average,
+)
 from refimpl.optics import (
     absorption_from_refractive_index,
     absorption_from_transmission,
@@ -34,6 +44,35 @@ from refimpl.optics import (
     lorentzian_profile,
     refractive_index_from_absorption,
     voigt_profile,
+)
+from refimpl.optim.halpern import (
+    eag,
+    extragradient,
+    halpern,
+    hard_qp,
+    linear_problem,
+    matrix_game,
+    natural_residual,
+    operator_residual,
+    page_probability,
+    policeman_burglar_matrix,
+    project_simplex,
+    random_linear_problem,
+    vr_extragradient,
+    vr_halpern,
+)
+from refimpl.optim.online import (
+    Domain,
+    optimistic_omd,
+    project_ball,
+    project_ball_mahalanobis,
+    project_box,
+    run_online,
+    sea_adversarial_linear,
+    sea_corrupted_iid,
+    sea_drifting,
+    sea_iid,
+    sea_quadratic,
 )
 from refimpl.so3 import (
     cg_tensor_product,
@@ -55,7 +94,13 @@ from refimpl.so3 import (
 from refimpl.testing.groups import random_orthogonal
 
 #: area modules whose ``__all__`` functions must all appear in PUBLIC_CASES or CREATION_CASES
-AREAS = [refimpl.optics, refimpl.so3]
+AREAS = [
+    refimpl.optics,
+    refimpl.so3,
+    refimpl.frames,
+    refimpl.optim.halpern,
+    refimpl.optim.online,
+]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,6 +133,24 @@ def _transmission(rng: np.random.Generator, n: int = 33) -> np.ndarray:
 
 def _rotations(rng: np.random.Generator, n: int = 3) -> np.ndarray:
     return np.stack([random_orthogonal(rng, 3, special=True) for _ in range(n)])
+
+
+def _cloud(rng: np.random.Generator, n: int = 9) -> np.ndarray:
+    # anisotropic: a simple covariance spectrum (positive-integer variants stay generic)
+    return rng.standard_normal((n, 3)) * np.array([1.0, 2.0, 3.0]) + 2.0
+
+
+def _graph(rng: np.random.Generator, n: int = 6) -> np.ndarray:
+    a = np.triu((rng.random((n, n)) < 0.5).astype(float), 1)
+    return a + a.T
+
+
+def _fa_backbone(y):  # namespace-generic, even and odd parts, per point
+    return y * y - 0.5 * y
+
+
+def _graph_backbone(a, x):  # namespace-generic invariant readout
+    return a[0, :] * 0.0 + x[:, 0] * a[:, 0]
 
 
 PUBLIC_CASES: list[Case] = [
@@ -233,6 +296,92 @@ PUBLIC_CASES: list[Case] = [
         gaunt_power,
         same_shape=False,
     ),
+    Case(
+        "pca_frame.rotations",
+        lambda x: pca_frame(x).rotations,
+        lambda r: (_cloud(r),),
+        ((0, "points", 2),),
+        pca_frame,
+        same_shape=False,
+    ),
+    Case(
+        "frame_average[point]",
+        lambda x: frame_average(_fa_backbone, x, output="point"),
+        lambda r: (_cloud(r),),
+        ((0, "points", 2),),
+        frame_average,
+    ),
+    Case(
+        "frame_average[vectors]",
+        lambda x, v: frame_average(lambda y, w: y + w, x, output="vector", vectors=v),
+        lambda r: (_cloud(r), r.standard_normal((9, 3))),
+        ((0, "points", 2), (1, "vectors", 2)),
+        frame_average,
+    ),
+    Case(
+        "stochastic_frame_average",
+        lambda x: stochastic_frame_average(_fa_backbone, x, n_samples=3, output="point", rng=0),
+        lambda r: (_cloud(r),),
+        ((0, "points", 2),),
+        stochastic_frame_average,
+    ),
+    Case(
+        "graph_frame.signature",
+        lambda a: graph_frame(a).signature,
+        lambda r: (_graph(r),),
+        ((0, "adjacency", 2),),
+        graph_frame,
+        same_shape=False,
+    ),
+    Case(
+        "graph_frame_average[node]",
+        lambda a, x: graph_frame_average(_graph_backbone, a, x, output="node"),
+        lambda r: (_graph(r), r.standard_normal((6, 2))),
+        ((0, "adjacency", 2), (1, "features", 1)),
+        graph_frame_average,
+        same_shape=False,
+    ),
+    Case(
+        "project_simplex",
+        project_simplex,
+        lambda rng: (rng.standard_normal((3, 5)),),
+        arrays=((0, "v", 1),),
+        covers=project_simplex,
+    ),
+    Case(
+        "project_ball",
+        lambda y: project_ball(y, radius=0.7),
+        lambda r: (r.standard_normal((4, 3)),),
+        ((0, "y", 1),),
+        project_ball,
+    ),
+    Case(
+        "project_box",
+        lambda y: project_box(y, lower=-0.5, upper=[0.2, 0.4, 1.0]),
+        lambda r: (r.standard_normal((4, 3)),),
+        ((0, "y", 1),),
+        project_box,
+    ),
+    Case(
+        "project_ball_mahalanobis",
+        lambda y, a: project_ball_mahalanobis(y, a, radius=0.5),
+        lambda r: (r.standard_normal((2, 3)) * 3, 2.0 * np.eye(3) + 0.1 * np.ones((3, 3))),
+        ((0, "y", 1), (1, "a", 2)),
+        project_ball_mahalanobis,
+    ),
+    # the driver: output = the decisions x_t (T, d); the gradient oracle is x - 0.3
+    Case(
+        "optimistic_omd",
+        lambda x0: (
+            optimistic_omd(
+                lambda t, x: x - 0.3, x0, n_rounds=4, domain=Domain.ball(10.0), step=0.5
+            ).iterates
+        ),
+        lambda r: (r.standard_normal(3),),
+        ((0, "x0", 1),),
+        optimistic_omd,
+        same_shape=False,
+    ),
 ]
 
 
@@ -254,11 +403,51 @@ CREATION_CASES: list[CreationCase] = [
     CreationCase(
         "random_rotation", lambda **kw: random_rotation((2,), rng=0, **kw), random_rotation
     ),
+    CreationCase(
+        "policeman_burglar_matrix",
+        lambda **kw: policeman_burglar_matrix(4, **kw),
+        policeman_burglar_matrix,
+    ),
+    CreationCase(
+        "sea_quadratic",
+        lambda **kw: sea_quadratic(8, 3, noise=0.5, rng=0, **kw).noise,
+        sea_quadratic,
+    ),
+    CreationCase("sea_iid", lambda **kw: sea_iid(8, 3, rng=0, **kw).noise, sea_iid),
+    CreationCase(
+        "sea_drifting",
+        lambda **kw: sea_drifting(8, 3, speed=0.1, rng=0, **kw).centres,
+        sea_drifting,
+    ),
+    CreationCase(
+        "sea_adversarial_linear",
+        lambda **kw: sea_adversarial_linear(8, 3, rng=0, **kw).drift,
+        sea_adversarial_linear,
+    ),
+    CreationCase(
+        "sea_corrupted_iid",
+        lambda **kw: sea_corrupted_iid(8, 3, corruptions=2, rng=0, **kw).centres,
+        sea_corrupted_iid,
+    ),
 ]
 
 #: public functions outside both tables, with the reason
 NO_ARRAY_CONTRACT = {
     gaunt_cg_ratio: "takes and returns Python numbers (tests/so3/test_coupling.py)",
+    matrix_game: "returns a FiniteSumProblem, not an array (tests/optim/halpern/test_problems.py)",
+    hard_qp: "returns a FiniteSumProblem built from xp/dtype/device (tests/optim/halpern)",
+    linear_problem: "returns a FiniteSumProblem (tests/optim/halpern/test_problems.py)",
+    random_linear_problem: "returns (FiniteSumProblem, array) (tests/optim/halpern)",
+    natural_residual: "takes a problem object (tests/optim/halpern/test_problems.py)",
+    operator_residual: "takes a problem object (tests/optim/halpern/test_problems.py)",
+    page_probability: "takes and returns Python numbers (tests/optim/halpern/test_methods.py)",
+    halpern: "takes a problem object; output follows u0 (tests/optim/halpern/test_methods.py)",
+    vr_halpern: "takes a problem object (tests/optim/halpern/test_methods.py)",
+    extragradient: "takes a problem object (tests/optim/halpern/test_methods.py)",
+    eag: "takes a problem object (tests/optim/halpern/test_methods.py)",
+    vr_extragradient: "takes a problem object (tests/optim/halpern/test_methods.py)",
+    run_online: "takes a learner object and an SEAEnvironment (no raw arrays); output follows "
+    "the environment (tests/optim/online/test_omd.py::test_learners_keep_iterates_in_domain)",
 }
 
 
