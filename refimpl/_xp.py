@@ -69,6 +69,7 @@ __all__ = [
     "erf",
     "erfc",
     "from_host",
+    "haar_stiefel",
     "is_eager",
     "namespace_name",
     "ndtr",
@@ -369,6 +370,18 @@ def random_normal(
 ) -> Array:
     """Standard normal samples drawn on the host in float64, then moved to ``xp``/``device``."""
     return from_host(gen.standard_normal(shape), xp=xp, dtype=dtype, device=device)
+
+
+def haar_stiefel(gen: np.random.Generator, n: int, k: int, /) -> np.ndarray:
+    """``k`` Haar-distributed orthonormal columns in ``R^n`` (host float64, shape (n, k)).
+
+    QR of an ``n x k`` standard Gaussian matrix with column ``j`` scaled by ``sign(R_jj)``
+    (Mezzadri, Notices AMS 54, 2007, arXiv:math-ph/0609050, Sec. 5; without the sign fix
+    LAPACK's ``Q`` is not Haar). ``k = n`` gives Haar on O(n). Callers move the result with
+    :func:`from_host`; the draw consumes exactly ``n * k`` normals from ``gen``.
+    """
+    q, r = np.linalg.qr(gen.standard_normal((n, k)))
+    return q * np.where(np.diagonal(r) < 0, -1.0, 1.0)
 
 
 # --------------------------------------------------------------------------------------

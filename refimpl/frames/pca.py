@@ -25,7 +25,6 @@ import numpy as np
 
 from refimpl import _xp
 from refimpl.frames.errors import DegenerateFrameError
-from refimpl.testing.groups import random_orthogonal
 
 __all__ = ["PCAFrame", "pca_frame"]
 
@@ -122,7 +121,7 @@ def _haar_blockdiag(gen: np.random.Generator, d: int, blocks: list[tuple[int, in
     b = np.eye(d)
     for start, size in blocks:
         if size > 1:
-            b[start : start + size, start : start + size] = random_orthogonal(gen, size)
+            b[start : start + size, start : start + size] = _xp.haar_stiefel(gen, size, size)
     return b
 
 

@@ -97,9 +97,7 @@ def random_orthogonal(rng: Any, d: int, /, *, special: bool = False) -> np.ndarr
     """
     gen = _xp.rng(rng)
     d = _xp.positive_int(d, name="d")
-    z = gen.standard_normal((d, d))
-    q, r = np.linalg.qr(z)
-    q = q * np.where(np.diagonal(r) < 0, -1.0, 1.0)  # scale column j by sign(r_jj)
+    q = _xp.haar_stiefel(gen, d, d)  # QR of a Gaussian matrix, column j scaled by sign(r_jj)
     if special and np.linalg.det(q) < 0:
         q[:, 0] = -q[:, 0]
     return q
