@@ -27,6 +27,8 @@ import pytest
 import refimpl.frames
 import refimpl.optics
 import refimpl.optim.halpern
+import refimpl.optim.hard_instances
+import refimpl.optim.matrix_sensing
 import refimpl.optim.online
 import refimpl.so3
 from refimpl import _xp
@@ -60,6 +62,31 @@ from refimpl.optim.halpern import (
     random_linear_problem,
     vr_extragradient,
     vr_halpern,
+)
+from refimpl.optim.hard_instances import (
+    bernoulli_chain_oracle,
+    chain_derivative,
+    chain_function,
+    chain_gradient,
+    chain_hessian,
+    oracle_descent,
+    phi,
+    progress,
+    psi,
+    random_embedding,
+    rotated_chain,
+    scaled_chain,
+)
+from refimpl.optim.matrix_sensing import (
+    gd_asymmetric,
+    gd_symmetric,
+    ground_truth,
+    imbalance,
+    initialize_asymmetric,
+    initialize_symmetric,
+    population_operator,
+    rebalance,
+    sensing_operator,
 )
 from refimpl.optim.online import (
     Domain,
@@ -100,6 +127,8 @@ AREAS = [
     refimpl.frames,
     refimpl.optim.halpern,
     refimpl.optim.online,
+    refimpl.optim.matrix_sensing,
+    refimpl.optim.hard_instances,
 ]
 
 
@@ -382,6 +411,86 @@ PUBLIC_CASES: list[Case] = [
         optimistic_omd,
         same_shape=False,
     ),
+    # ------------------------------------------------------- refimpl.optim.matrix_sensing
+    Case(
+        "imbalance",
+        imbalance,
+        lambda r: (r.standard_normal((5, 3)), r.standard_normal((4, 3))),
+        ((0, "f", 2), (1, "g", 2)),
+        imbalance,
+        same_shape=False,
+    ),
+    Case(
+        "rebalance",
+        rebalance,
+        lambda r: (3 * r.standard_normal((5, 3)), r.standard_normal((5, 3))),  # ints: full rank
+        ((0, "f", 2), (1, "g", 2)),
+        rebalance,
+    ),
+    # ------------------------------------------------------- refimpl.optim.hard_instances
+    Case("psi", psi, lambda r: (r.uniform(-2, 2, 7),), ((0, "x", 0),), psi),
+    Case(
+        "psi[order=2]",
+        lambda x: psi(x, order=2),
+        lambda r: (r.uniform(-2, 2, 7),),
+        ((0, "x", 0),),
+        psi,
+    ),
+    Case("phi", phi, lambda r: (r.uniform(-2, 2, 7),), ((0, "x", 0),), phi),
+    Case(
+        "phi[order=3]",
+        lambda x: phi(x, order=3),
+        lambda r: (r.uniform(-2, 2, 7),),
+        ((0, "x", 0),),
+        phi,
+    ),
+    Case(
+        "chain_function",
+        chain_function,
+        lambda r: (r.uniform(-2, 2, (3, 5)),),
+        ((0, "x", 1),),
+        chain_function,
+        same_shape=False,
+    ),
+    Case(
+        "chain_gradient",
+        chain_gradient,
+        lambda r: (r.uniform(-2, 2, (3, 5)),),
+        ((0, "x", 1),),
+        chain_gradient,
+    ),
+    Case(
+        "chain_hessian",
+        chain_hessian,
+        lambda r: (r.uniform(-2, 2, (3, 5)),),
+        ((0, "x", 1),),
+        chain_hessian,
+        same_shape=False,
+    ),
+    Case(
+        "chain_derivative[order=3]",
+        lambda x, v: chain_derivative(x, v, order=3),
+        lambda r: (r.uniform(-2, 2, (3, 5)), r.standard_normal((3, 5))),
+        ((0, "x", 1), (1, "v", 1)),
+        chain_derivative,
+        same_shape=False,
+    ),
+    Case(
+        "bernoulli_chain_oracle",
+        lambda x: bernoulli_chain_oracle(x, p=0.5, xi=1),
+        lambda r: (r.uniform(-2, 2, (3, 5)),),
+        ((0, "x", 1),),
+        bernoulli_chain_oracle,
+    ),
+    Case(
+        "rotated_chain.gradient",
+        lambda u, x: rotated_chain(u).gradient(x),
+        lambda r: (np.linalg.qr(r.standard_normal((6, 3)))[0], r.standard_normal((2, 6))),
+        ((0, "U", 2), (1, "x", 1)),
+        rotated_chain,
+        same_shape=False,
+        int_ok=False,  # U must have orthonormal columns
+    ),
 ]
 
 
@@ -429,6 +538,29 @@ CREATION_CASES: list[CreationCase] = [
         lambda **kw: sea_corrupted_iid(8, 3, corruptions=2, rng=0, **kw).centres,
         sea_corrupted_iid,
     ),
+    CreationCase(
+        "ground_truth",
+        lambda **kw: ground_truth(5, 4, 2, condition_number=2.0, rng=0, **kw),
+        ground_truth,
+    ),
+    CreationCase(
+        "initialize_symmetric",
+        lambda **kw: initialize_symmetric(5, 3, alpha=0.1, rng=0, **kw),
+        initialize_symmetric,
+    ),
+    CreationCase(
+        "initialize_asymmetric",
+        lambda **kw: initialize_asymmetric(5, 4, 3, alpha=0.1, rng=0, **kw),
+        initialize_asymmetric,
+    ),
+    CreationCase(
+        "sensing_operator",
+        lambda **kw: sensing_operator(3, 3, 4, symmetric=True, rng=0, **kw).matrices,
+        sensing_operator,
+    ),
+    CreationCase(
+        "random_embedding", lambda **kw: random_embedding(6, 3, rng=0, **kw), random_embedding
+    ),
 ]
 
 #: public functions outside both tables, with the reason
@@ -448,6 +580,18 @@ NO_ARRAY_CONTRACT = {
     vr_extragradient: "takes a problem object (tests/optim/halpern/test_methods.py)",
     run_online: "takes a learner object and an SEAEnvironment (no raw arrays); output follows "
     "the environment (tests/optim/online/test_omd.py::test_learners_keep_iterates_in_domain)",
+    gd_symmetric: "takes a SensingOperator; outputs follow x0 "
+    "(tests/optim/matrix_sensing/test_gd.py::test_result_is_frozen_and_histories_follow_input)",
+    gd_asymmetric: "takes a SensingOperator; outputs follow f0/g0 "
+    "(tests/optim/matrix_sensing/test_gd.py)",
+    population_operator: "returns an operator object without arrays "
+    "(tests/optim/matrix_sensing/test_gd.py)",
+    progress: "returns integer progress indices, not floats "
+    "(tests/optim/hard_instances/test_chain.py::test_outputs_follow_input)",
+    scaled_chain: "takes and returns Python numbers / an instance object "
+    "(tests/optim/hard_instances/test_chain.py::test_scaled_chain_properties)",
+    oracle_descent: "takes a ZeroChainOracle object; outputs follow x0 "
+    "(tests/optim/hard_instances/test_chain.py)",
 }
 
 
