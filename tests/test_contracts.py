@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,7 @@ import numpy as np
 import pytest
 
 import refimpl.frames
+import refimpl.gp
 import refimpl.optics
 import refimpl.optim.halpern
 import refimpl.optim.hard_instances
@@ -38,6 +40,22 @@ from refimpl.frames import (
     graph_frame_average,
     pca_frame,
     stochastic_frame_average,
+)
+from refimpl.gp import (
+    boundary_values,
+    from_gpytorch_sm,
+    gphm_fit,
+    gphm_linear_solve,
+    gphm_loss,
+    gphm_predict,
+    init_params,
+    kron_matvec,
+    mode_product,
+    pde_residual,
+    sm_kernel,
+    sm_kernel_param_grad,
+    sm_spectral_density,
+    to_gpytorch_sm,
 )
 from refimpl.optics import (
     absorption_from_refractive_index,
@@ -129,6 +147,7 @@ AREAS = [
     refimpl.optim.online,
     refimpl.optim.matrix_sensing,
     refimpl.optim.hard_instances,
+    refimpl.gp,
 ]
 
 
@@ -491,6 +510,57 @@ PUBLIC_CASES: list[Case] = [
         same_shape=False,
         int_ok=False,  # U must have orthonormal columns
     ),
+    Case(
+        "sm_kernel[gm]",
+        lambda t, lw, ll, mu: sm_kernel(t, log_w=lw, log_ls=ll, mu=mu),
+        lambda r: (r.standard_normal(9), -r.random(2), r.standard_normal(2), r.random(2) + 0.5),
+        ((0, "tau", 0), (1, "log_w", 1), (2, "log_ls", 1), (3, "mu", 1)),
+        sm_kernel,
+    ),
+    Case(
+        "sm_kernel[stm,deriv=2]",
+        lambda t, lw, ll, mu: sm_kernel(t, log_w=lw, log_ls=ll, mu=mu, kind="stm", deriv=2),
+        lambda r: (r.standard_normal(9), -r.random(2), r.standard_normal(2), r.random(2) + 0.5),
+        ((0, "tau", 0), (1, "log_w", 1), (2, "log_ls", 1), (3, "mu", 1)),
+        sm_kernel,
+    ),
+    Case(
+        "sm_spectral_density",
+        lambda s, lw, ll, mu: sm_spectral_density(s, log_w=lw, log_ls=ll, mu=mu),
+        lambda r: (r.standard_normal(9), -r.random(2), r.standard_normal(2), r.random(2) + 0.5),
+        ((0, "s", 0), (1, "log_w", 1), (2, "log_ls", 1), (3, "mu", 1)),
+        sm_spectral_density,
+    ),
+    Case(
+        "sm_kernel_param_grad",
+        lambda t, lw, ll, mu: sm_kernel_param_grad(t, log_w=lw, log_ls=ll, mu=mu, kind="stm"),
+        lambda r: (r.standard_normal(9), -r.random(2), r.standard_normal(2), r.random(2) + 0.5),
+        ((0, "tau", 0), (1, "log_w", 1), (2, "log_ls", 1), (3, "mu", 1)),
+        sm_kernel_param_grad,
+        same_shape=False,  # (..., Q): tested in tests/gp/test_kernels.py
+    ),
+    Case(
+        "mode_product",
+        lambda a, u: mode_product(a, u, axis=1),
+        lambda r: (r.standard_normal((4, 4)), r.standard_normal((3, 4))),
+        ((1, "u", 1), (0, "a", 2)),  # u first: the output has u's shape
+        mode_product,
+    ),
+    Case(
+        "kron_matvec",
+        lambda a, b, u: kron_matvec([a, b], u),
+        lambda r: (r.standard_normal((3, 3)), r.standard_normal((4, 4)), r.standard_normal((3, 4))),
+        ((2, "u", 1), (0, "factors[0]", 2), (1, "factors[1]", 2)),
+        kron_matvec,
+    ),
+    Case(
+        "boundary_values",
+        boundary_values,
+        lambda r: (r.standard_normal((4, 5)),),
+        ((0, "u", 1),),
+        boundary_values,
+        same_shape=False,
+    ),
 ]
 
 
@@ -592,6 +662,15 @@ NO_ARRAY_CONTRACT = {
     "(tests/optim/hard_instances/test_chain.py::test_scaled_chain_properties)",
     oracle_descent: "takes a ZeroChainOracle object; outputs follow x0 "
     "(tests/optim/hard_instances/test_chain.py)",
+    to_gpytorch_sm: "keyword-only parameter arrays -> dict of arrays (tests/gp/test_kernels.py)",
+    from_gpytorch_sm: "keyword-only linear-domain arrays -> dict (tests/gp/test_kernels.py)",
+    init_params: "builds a GPHMParams from a template array (tests/gp/test_solver.py)",
+    gphm_loss: "takes GridPDE/GPHMParams objects; namespace/dtype tested in "
+    "tests/gp/test_solver.py::test_loss_follows_namespace",
+    gphm_fit: "takes a GridPDE; returns a GPHMResult (tests/gp/test_solver.py)",
+    gphm_linear_solve: "takes GridPDE/GPHMParams; returns (array, dict) (tests/gp/test_solver.py)",
+    gphm_predict: "takes GridPDE/GPHMParams objects (tests/gp/test_solver.py)",
+    pde_residual: "takes GridPDE/GPHMParams objects (tests/gp/test_solver.py)",
 }
 
 
@@ -704,7 +783,7 @@ def test_bad_arrays_raise_naming_the_argument(case):
     host = case.make_args(np.random.default_rng(3))
     for pos, name, min_ndim in case.arrays:
         for bad, exc, text in _bad_variants(host[pos], min_ndim, case.complex_ok):
-            with pytest.raises(exc, match=f"^{name} {text}"):
+            with pytest.raises(exc, match=f"^{re.escape(name)} {text}"):
                 case.func(*_with(host, pos, bad))
 
 
@@ -715,11 +794,11 @@ def test_bad_arrays_raise_in_every_namespace(case, xp, device):
     args = _convert(host, xp, dtype, device)
     for pos, name, _ in case.arrays:
         bad_bool = xp.asarray(host[pos] > 0, device=device)
-        with pytest.raises(TypeError, match=f"^{name} must be a real numeric array"):
+        with pytest.raises(TypeError, match=f"^{re.escape(name)} must be a real numeric array"):
             case.func(*_with(tuple(args), pos, bad_bool))
         nan = host[pos].copy()
         nan.reshape(-1)[1] = np.nan
-        with pytest.raises(ValueError, match=f"^{name} must be finite"):
+        with pytest.raises(ValueError, match=f"^{re.escape(name)} must be finite"):
             case.func(*_with(tuple(args), pos, xp.asarray(nan, dtype=dtype, device=device)))
 
 
