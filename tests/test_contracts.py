@@ -32,6 +32,7 @@ import refimpl.optim.halpern
 import refimpl.optim.hard_instances
 import refimpl.optim.matrix_sensing
 import refimpl.optim.online
+import refimpl.quantum
 import refimpl.so3
 from refimpl import _xp
 from refimpl.frames import (
@@ -119,6 +120,39 @@ from refimpl.optim.online import (
     sea_iid,
     sea_quadratic,
 )
+from refimpl.quantum import (
+    apply_lindbladian,
+    conditional_log_probs,
+    dense_operators,
+    density_from_probabilities,
+    dissipative_ising,
+    dissipative_xyz,
+    expectation,
+    frame_coefficients,
+    init_transformer,
+    krylov_evolve,
+    lindblad_model,
+    lindblad_rhs,
+    lindbladian,
+    liouvillian,
+    local_expectations,
+    local_generator_values,
+    log_prob,
+    povm,
+    povm_from_elements,
+    probabilities,
+    sample,
+    sample_local_expectations,
+    steady_state,
+    steady_state_cost,
+    string_log_prob,
+    string_orderings,
+    string_sample,
+    train_steady_state,
+    trapezoid_cost,
+    trapezoid_evolve,
+    trapezoid_step,
+)
 from refimpl.so3 import (
     cg_tensor_product,
     check_rotation,
@@ -148,6 +182,7 @@ AREAS = [
     refimpl.optim.matrix_sensing,
     refimpl.optim.hard_instances,
     refimpl.gp,
+    refimpl.quantum,
 ]
 
 
@@ -199,6 +234,10 @@ def _fa_backbone(y):  # namespace-generic, even and odd parts, per point
 
 def _graph_backbone(a, x):  # namespace-generic invariant readout
     return a[0, :] * 0.0 + x[:, 0] * a[:, 0]
+
+
+def _sym(r: np.ndarray) -> np.ndarray:
+    return r + r.T
 
 
 PUBLIC_CASES: list[Case] = [
@@ -561,6 +600,52 @@ PUBLIC_CASES: list[Case] = [
         boundary_values,
         same_shape=False,
     ),
+    Case(
+        "probabilities",
+        lambda rho: probabilities(rho, povm("tetra")),
+        lambda r: (_sym(r.standard_normal((4, 4))),),
+        ((0, "rho", 2),),
+        probabilities,
+        same_shape=False,  # (4**N,): tested in tests/quantum/test_povms.py
+        complex_ok=True,  # complex Hermitian density matrices are the usual input
+    ),
+    Case(
+        "frame_coefficients",
+        lambda op: frame_coefficients(op, povm("pauli4"), dual=True),
+        lambda r: (r.standard_normal((4, 4)),),
+        ((0, "op", 2),),
+        frame_coefficients,
+        same_shape=False,
+        complex_out=True,
+        complex_ok=True,
+    ),
+    Case(
+        "density_from_probabilities",
+        lambda p: density_from_probabilities(p, povm("tetra")),
+        lambda r: (r.random(16),),
+        ((0, "p", 1),),
+        density_from_probabilities,
+        same_shape=False,  # (2**N, 2**N)
+        complex_out=True,
+    ),
+    Case(
+        "expectation",
+        lambda p, o: expectation(p, o, povm("tetra")),
+        lambda r: (r.random(16), _sym(r.standard_normal((4, 4)))),
+        ((0, "p", 1), (1, "observable", 2)),
+        expectation,
+        same_shape=False,  # 0-D
+        complex_ok=True,  # complex Hermitian observables are valid
+    ),
+    Case(
+        "local_expectations",
+        lambda p, o: local_expectations(p, o, povm("tetra")),
+        lambda r: (r.random(16), _sym(r.standard_normal((2, 2)))),
+        ((0, "p", 1), (1, "observable", 2)),
+        local_expectations,
+        same_shape=False,  # (N,)
+        complex_ok=True,
+    ),
 ]
 
 
@@ -631,6 +716,12 @@ CREATION_CASES: list[CreationCase] = [
     CreationCase(
         "random_embedding", lambda **kw: random_embedding(6, 3, rng=0, **kw), random_embedding
     ),
+    CreationCase("povm", lambda **kw: (povm("tetra", **kw).T, povm("pauli4", **kw).T_inv), povm),
+    CreationCase(
+        "init_transformer",
+        lambda **kw: tuple(init_transformer(3, rng=0, **kw).params.values()),
+        init_transformer,
+    ),
 ]
 
 #: public functions outside both tables, with the reason
@@ -671,6 +762,51 @@ NO_ARRAY_CONTRACT = {
     gphm_linear_solve: "takes GridPDE/GPHMParams; returns (array, dict) (tests/gp/test_solver.py)",
     gphm_predict: "takes GridPDE/GPHMParams objects (tests/gp/test_solver.py)",
     pde_residual: "takes GridPDE/GPHMParams objects (tests/gp/test_solver.py)",
+    povm_from_elements: "returns a POVM dataclass of complex/real arrays; validation errors "
+    "tested in tests/quantum/test_povms.py::test_custom_frames_are_validated",
+    sample_local_expectations: "takes integer outcome samples (bool/int contracts do not apply); "
+    "tested in tests/quantum/test_povms.py",
+    lindblad_model: "takes lists of (sites, operator) terms; returns a LindbladModel "
+    "(tests/quantum/test_lindblad.py::test_bad_models)",
+    dissipative_ising: "builds a LindbladModel of complex operators from xp/dtype/device "
+    "(tests/quantum/test_lindblad.py)",
+    dissipative_xyz: "builds a LindbladModel of complex operators (tests/quantum/test_lindblad.py)",
+    dense_operators: "takes a LindbladModel; returns complex (H, jumps) "
+    "(tests/quantum/test_lindblad.py)",
+    lindblad_rhs: "complex operators; K = 0 jumps (an empty array) is valid input "
+    "(tests/quantum/test_lindblad.py::test_liouvillian_matches_master_equation)",
+    liouvillian: "complex operators; K = 0 jumps (an empty array) is valid input "
+    "(tests/quantum/test_lindblad.py)",
+    lindbladian: "takes a LindbladModel and a POVM; returns a LocalLindbladian "
+    "(tests/quantum/test_lindblad.py)",
+    apply_lindbladian: "takes a LocalLindbladian whose blocks fix the namespace; output follows "
+    "p (tests/quantum/test_lindblad.py::test_generator_equals_dense_route)",
+    trapezoid_step: "takes a LocalLindbladian; output follows p (tests/quantum/test_dynamics.py)",
+    trapezoid_evolve: "takes a LocalLindbladian; returns a TrapezoidResult "
+    "(tests/quantum/test_dynamics.py::test_evolution_runs_in_every_namespace)",
+    krylov_evolve: "takes a LocalLindbladian; returns a KrylovResult "
+    "(tests/quantum/test_dynamics.py::test_krylov_evolve_matches_expm)",
+    steady_state: "takes a LocalLindbladian; returns a SteadyStateResult "
+    "(tests/quantum/test_dynamics.py::test_single_qubit_steady_state_closed_form)",
+    conditional_log_probs: "takes a TransformerModel and integer configurations "
+    "(tests/quantum/test_autoregressive.py::test_conditionals_are_causal)",
+    log_prob: "takes a TransformerModel and integer configurations "
+    "(tests/quantum/test_autoregressive.py::test_probabilities_sum_to_one)",
+    sample: "takes a TransformerModel; returns int64 samples "
+    "(tests/quantum/test_autoregressive.py)",
+    string_orderings: "returns a host int64 table (tests/quantum/test_autoregressive.py)",
+    string_log_prob: "takes a TransformerModel and integer configurations "
+    "(tests/quantum/test_autoregressive.py::test_string_mixture_is_shift_invariant)",
+    string_sample: "takes a TransformerModel; returns int64 samples "
+    "(tests/quantum/test_autoregressive.py::test_sampling_goodness_of_fit)",
+    local_generator_values: "takes a TransformerModel, a LocalLindbladian and integer "
+    "configurations (tests/quantum/test_autoregressive.py::test_local_generator_values_exact)",
+    steady_state_cost: "takes model objects and integer samples "
+    "(tests/quantum/test_autoregressive.py::test_costs_are_unbiased)",
+    trapezoid_cost: "takes model objects and integer samples "
+    "(tests/quantum/test_autoregressive.py::test_costs_are_unbiased)",
+    train_steady_state: "torch-only training loop on model objects "
+    "(tests/quantum/test_autoregressive.py::test_training_lowers_the_cost)",
 }
 
 

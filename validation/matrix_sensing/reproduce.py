@@ -51,11 +51,11 @@ QUICK: dict[str, Any] = {
 }
 FULL: dict[str, Any] = {
     **QUICK,
-    "n": 50,
-    "m": 2000,
-    "sym_iters": 30000,
-    "asym_iters": 40000,
-    "alphas": [0.06, 0.045, 0.03, 0.02],
+    "n": 30,
+    "m": 1000,
+    "sym_iters": 15000,
+    "asym_iters": 20000,
+    "alphas": [0.1, 0.07, 0.05, 0.035],
 }
 
 
