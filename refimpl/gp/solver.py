@@ -1236,10 +1236,20 @@ def gphm_fit(
     last: dict[str, Any] = {"x": None, "f": 0.0}
 
     def fun(vec: np.ndarray) -> tuple[float, np.ndarray]:
-        u, p = state_of(vec)
-        loss, (du, dp) = gphm_loss(
-            u, problem, p, kind=kind, jitter=jitter, logdet=logdet, grad=True
-        )
+        # a line-search trial whose log-domain hyperparameters overflow (exp -> inf, NaN
+        # solves) is reported as f = inf, so that L-BFGS-B backtracks instead of raising
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                u, p = state_of(vec)
+                loss, (du, dp) = gphm_loss(
+                    u, problem, p, kind=kind, jitter=jitter, logdet=logdet, grad=True
+                )
+        except ValueError as exc:
+            if "must be finite" not in str(exc):
+                raise
+            return math.inf, np.zeros_like(vec)
+        if not math.isfinite(float(loss)):
+            return math.inf, np.zeros_like(vec)
         last["x"], last["f"] = vec.copy(), float(loss)
         g = _pack(xp, du, dp, train)
         return float(loss), g[m:] if profile else g

@@ -181,7 +181,7 @@ def test_numpy_and_torch_forward_agree():
     a = _all_configs(n)
     want = log_prob(m_np, a)
     got = log_prob(m_t, torch.asarray(a))
-    np.testing.assert_allclose(got.numpy(), want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(got.cpu().numpy(), want, rtol=0, atol=1e-12)
 
 
 def test_torch_autograd_through_the_cost():

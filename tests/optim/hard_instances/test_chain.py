@@ -171,10 +171,12 @@ def test_gradient_against_torch_autograd():
     f = chain_function(x)
     (g,) = torch.autograd.grad(f.sum(), x)
     eps = np.finfo(float).eps
-    np.testing.assert_allclose(g.numpy(), chain_gradient(x.detach()).numpy(), atol=1e2 * eps * 23)
+    np.testing.assert_allclose(
+        g.cpu().numpy(), chain_gradient(x.detach()).cpu().numpy(), atol=1e2 * eps * 23
+    )
     h = torch.autograd.functional.hessian(lambda y: chain_function(y), x.detach()[0])
     np.testing.assert_allclose(
-        h.numpy(), chain_hessian(x.detach()[0]).numpy(), atol=1e2 * eps * 152
+        h.cpu().numpy(), chain_hessian(x.detach()[0]).cpu().numpy(), atol=1e2 * eps * 152
     )
 
 
