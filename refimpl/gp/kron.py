@@ -127,7 +127,7 @@ def _check_factors(factors: Sequence[Any], u: Any, name: str) -> tuple[Any, list
 
 
 def kron_matvec(factors: Sequence[Any], u: Any, /) -> Array:
-    r"""``(A_1 kron ... kron A_d) vec(u)``, returned as a tensor of ``u``'s shape.
+    r"""``(A_1 kron … kron A_d) vec(u)``, returned as a tensor of ``u``'s shape.
 
     Parameters
     ----------
@@ -171,7 +171,7 @@ def kron_matvec(factors: Sequence[Any], u: Any, /) -> Array:
 
 
 class KroneckerSPD:
-    r"""``C = C_1 kron ... kron C_d`` of symmetric positive definite factors, factorised once.
+    r"""``C = C_1 kron … kron C_d`` of symmetric positive definite factors, factorised once.
 
     Parameters
     ----------
