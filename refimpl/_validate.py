@@ -12,7 +12,10 @@ Verdict of a claim checked in the current mode: **pass** when
 for a claim of ``high`` confidence (stated exactly in the paper, or exact mathematics) and
 **deviates** for ``medium``/``low`` ones (read off a figure, or qualitative). A missing or
 non-finite measured value is treated like a miss. Claims whose ``modes`` exclude the current
-mode are **skipped**.
+mode are **skipped**, and so are claims whose quantity lies under a part of the result that
+``run()`` marked skipped: a mapping on the quantity's dotted path whose ``"status"`` is a string
+starting with ``"skipped"`` (``{"status": "skipped: torch is not installed"}``, for a part that
+needs an optional dependency). Such a claim is never a pass; the status is shown as its note.
 
 Exit codes (:func:`execute`): 0 when every paper ran and no high-confidence claim failed, 1 when
 one failed or a paper could not be run (its error is in the report), 2 on usage errors.
@@ -276,6 +279,21 @@ def _lookup(result: Mapping[str, Any], quantity: str) -> object:
     return node
 
 
+def _skipped_status(result: Mapping[str, Any], quantity: str) -> str | None:
+    """The ``"status"`` string starting with ``"skipped"`` of a mapping on ``quantity``'s path."""
+    node: object = result
+    for part in quantity.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        status = node.get("status")
+        if isinstance(status, str) and status.startswith("skipped"):
+            return status
+        if part not in node:
+            return None
+        node = node[part]
+    return None
+
+
 def check_claim(
     claim: Claim, result: Mapping[str, Any] | None, *, mode: str, error: str | None = None
 ) -> ClaimResult:
@@ -295,6 +313,9 @@ def check_claim(
             note=f"not measured: {error or 'the paper did not run'}",
         )
     value = _lookup(result, claim.quantity)
+    skipped = _skipped_status(result, claim.quantity)
+    if skipped is not None and (value is _MISSING or not _is_real(value)):
+        return ClaimResult(claim=claim, measured=None, verdict=SKIPPED, note=skipped)
     if value is _MISSING:
         keys = ", ".join(sorted(map(str, result))) or "none"
         return ClaimResult(

@@ -68,6 +68,7 @@ __all__ = [
     "eps",
     "erf",
     "erfc",
+    "finite_float",
     "from_host",
     "haar_stiefel",
     "is_eager",
@@ -260,6 +261,15 @@ def _real_number(value: Any, name: str, expectation: str) -> float:
         msg = f"{name} must be a {expectation} real number; got {type(value).__name__}"
         raise TypeError(msg)
     return float(value)
+
+
+def finite_float(value: Any, /, *, name: str) -> float:
+    """A finite Python float (any sign), else ``TypeError``/``ValueError``."""
+    v = _real_number(value, name, "finite")
+    if not math.isfinite(v):
+        msg = f"{name} must be a finite real number; got {value!r}"
+        raise ValueError(msg)
+    return v
 
 
 def positive_float(value: Any, /, *, name: str) -> float:

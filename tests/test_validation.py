@@ -269,6 +269,29 @@ def test_missing_or_non_finite_quantity(root, tmp_path, capsys, body, note):
     assert all(note in c["note"] for c in claims)
 
 
+def test_parts_marked_skipped_skip_their_claims(root, tmp_path, capsys):
+    # a part of the result that needs an optional dependency says so with a "skipped" status:
+    # its claims are skipped (never passed, never failed), the others are checked as usual
+    make_paper(
+        root,
+        "demo",
+        "return {'exact': {'x': 1.0}, 'variational': {'status': 'skipped: torch is absent'}}",
+        claim("hi", "exact.x", 1.0)
+        + claim("var-hi", "variational.n4.err", 0.0)
+        + claim("var-md", "variational.err", 0.0, confidence="medium")
+        + claim("bad", "exact.y", 1.0),
+        plot=None,
+    )
+    out = tmp_path / "out"
+    code, _, _ = validate(capsys, "--root", str(root), "--out", str(out))
+    assert code == 1  # "bad" is missing from a part that was not skipped: a high FAIL
+    claims = json.loads((out / "results.json").read_text())["papers"][0]["claims"]
+    verdicts = {c["id"]: c["verdict"] for c in claims}
+    assert verdicts == {"hi": "pass", "var-hi": "skipped", "var-md": "skipped", "bad": "FAIL"}
+    notes = {c["id"]: c["note"] for c in claims}
+    assert "torch is absent" in notes["var-hi"]
+
+
 def test_dotted_quantities_and_modes(root, tmp_path, capsys):
     make_paper(
         root,

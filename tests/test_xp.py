@@ -126,6 +126,19 @@ def test_check_choice_and_positive_float():
             _xp.positive_float(bad, name="L")
 
 
+def test_finite_float():
+    assert _xp.finite_float(-3, name="theta") == -3.0
+    assert isinstance(_xp.finite_float(np.float32(0.5), name="theta"), float)
+    for bad, exc in [
+        (math.nan, ValueError),
+        (-math.inf, ValueError),
+        (True, TypeError),
+        ("1", TypeError),
+    ]:
+        with pytest.raises(exc, match=r"theta must be a (finite )?"):
+            _xp.finite_float(bad, name="theta")
+
+
 def test_nonnegative_float_and_positive_int():
     assert _xp.nonnegative_float(0, name="gamma") == 0.0
     assert _xp.nonnegative_float(2.5, name="gamma") == 2.5

@@ -22,7 +22,6 @@ import numpy as np
 from refimpl import _xp
 from refimpl.so3._layout import lmax_from_size
 from refimpl.so3.harmonics import _quadrature_host, spherical_harmonics
-from refimpl.testing.groups import random_orthogonal
 
 __all__ = ["check_rotation", "random_rotation", "rotate_coefficients", "wigner_D"]
 
@@ -186,10 +185,11 @@ def random_rotation(
 
     Notes
     -----
-    Drawn on the host in float64 with :func:`refimpl.testing.groups.random_orthogonal`
-    (Mezzadri's QR recipe with the sign fix, then one column negated when ``det = -1``: Haar
-    on SO(3)), one matrix at a time in C order of ``shape``, then moved to
-    ``xp``/``dtype``/``device``. A given seed gives the same matrices in every namespace.
+    Drawn on the host in float64 with the same recipe as
+    :func:`refimpl.testing.groups.random_orthogonal` (Mezzadri's QR recipe with the sign fix,
+    then one column negated when ``det = -1``: Haar on SO(3)), one matrix at a time in C order
+    of ``shape``, then moved to ``xp``/``dtype``/``device``. A given seed gives the same
+    matrices in every namespace.
 
     References
     ----------
@@ -214,7 +214,10 @@ def random_rotation(
     n = math.prod(shp)
     host = np.empty((n, 3, 3))
     for i in range(n):
-        host[i] = random_orthogonal(gen, 3, special=True)
+        q = _xp.haar_stiefel(gen, 3, 3)  # Haar on O(3): QR with the sign fix
+        if np.linalg.det(q) < 0:  # reflect the det = -1 coset onto SO(3) (Haar preserved)
+            q[:, 0] = -q[:, 0]
+        host[i] = q
     host = host.reshape((*shp, 3, 3))
     xp = _xp.creation_namespace(xp)
     if dtype is None:
