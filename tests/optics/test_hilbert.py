@@ -26,9 +26,8 @@ from array_api_extra.testing import assert_close
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import refimpl.optics
 from refimpl import _xp
-from refimpl.optics import hilbert, hilbert_transform, kramers_kronig, lineshapes
+from refimpl.optics import hilbert, hilbert_transform
 from refimpl.testing import assert_rate
 from refimpl.testing.strategies import seeds
 
@@ -102,15 +101,6 @@ def _shapes(draw_kind, n, rng):
     k = np.sort(rng.choice(np.arange(n), size=4, replace=False))
     top = rng.uniform(0.5, 2.0)
     return k, np.array([0.0, top, top, 0.0])
-
-
-# ------------------------------------------------------------------------------- module
-def test_optics_all_is_union_of_submodules():
-    union = set(hilbert.__all__) | set(kramers_kronig.__all__) | set(lineshapes.__all__)
-    assert set(refimpl.optics.__all__) == union
-    assert len(refimpl.optics.__all__) == len(union)
-    for name in union:
-        assert getattr(refimpl.optics, name) is not None
 
 
 # ------------------------------------------------------------------------- line: weights
