@@ -8,6 +8,7 @@ the GP-HM objective with its analytic gradient, training and the closed-form lin
 ``__all__`` is exactly the union of the submodules' ``__all__``.
 """
 
+from refimpl.gp.benchmarks import BENCHMARKS, GPHMBenchmark, benchmark_problem
 from refimpl.gp.kernels import (
     from_gpytorch_sm,
     sm_kernel,
@@ -30,10 +31,13 @@ from refimpl.gp.solver import (
 )
 
 __all__ = [
+    "BENCHMARKS",
+    "GPHMBenchmark",
     "GPHMParams",
     "GPHMResult",
     "GridPDE",
     "KroneckerSPD",
+    "benchmark_problem",
     "boundary_values",
     "from_gpytorch_sm",
     "gphm_fit",

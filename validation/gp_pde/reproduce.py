@@ -17,13 +17,30 @@ Checks, with :mod:`refimpl.gp`:
   the largest unused weight relative to its initial 1/Q. The joint U + theta problem with
   Q = 30 (the paper's setting, trained there by Adam for 1e5 steps) did not finish in minutes.
 
-The paper's per-case error table is not asserted (README.md: not verified against the PDF).
+* ``table``: the paper's benchmark table (spec 1.4; cases from
+  :func:`refimpl.gp.benchmark_problem`): training of GP-HM-StM (Q components, official
+  initialisation) on each case, the *final* relative L2 error on the 300 (1D) / 300^2 (2D)
+  test grid, the best checkpoint (what the official code reports), and the learned
+  frequencies against the true ones. Linear cases: L-BFGS on the joint objective by variable
+  projection (``profile_u=True``: the exact minimiser over U for the current theta; the joint
+  minimiser over (U, theta) is unchanged). Allen-Cahn: continuation, i.e. the same profiled
+  fit on the Poisson problem with the Allen-Cahn source, then joint L-BFGS over (U, theta)
+  from there. Quick mode runs a reduced subset; full mode all cases (sizes in FULL), the
+  2-D ones on reduced grids (48^2-100^2 instead of 200^2-400^2: the profiled CG solve needs
+  thousands of iterations on the official grids) except ``poisson_2d-sin_sin``, which is not
+  trained (it needs >= 200 points per axis); its closed form at the true hyperparameters on
+  the official 400^2 grid is the ``poisson_2d`` entry (full mode).
+
+The paper's per-case error table is not transcribed (not verified against the PDF); the
+official repository's own result logs are cited in README.md where they exist.
 Run ``python validation/gp_pde/reproduce.py [--quick|--full]`` or
 ``refimpl validate --only gp_pde``.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import itertools
 import math
 import time
@@ -35,6 +52,7 @@ import numpy as np
 from refimpl.gp import (
     GPHMParams,
     GridPDE,
+    benchmark_problem,
     boundary_values,
     gphm_fit,
     gphm_linear_solve,
@@ -51,6 +69,12 @@ QUICK: dict[str, Any] = {
     "train": False,
     "train_components": 5,
     "train_iter": 60,
+    # benchmark table: (case, collocation points per axis, Q, L-BFGS iterations; Allen-Cahn:
+    # profiled Poisson stage, then joint stage)
+    "table": [],  # quick: the 2-D training below is the reduced subset
+    "table_checkpoints": 4,
+    # 2-D training: u = sin(a x) sin(a y) on [0, 1]^2, profiled L-BFGS, StM, Q = 30
+    "train_2d": {"n": 36, "a": 50.0, "q": 30, "freq_scale": 20.0, "max_iter": 60},
 }
 FULL: dict[str, Any] = {
     **QUICK,
@@ -58,6 +82,23 @@ FULL: dict[str, Any] = {
     "poisson_2d_n": 400,
     "poisson_2d_test": 300,
     "train": True,  # variable projection, Q = 5: ~13 L-BFGS iterations (~60 s, loaded 2 cores)
+    "table": [
+        ("poisson_1d-single_sin", 400, 30, 60, 0),
+        ("poisson_1d-x_time_sinx", 600, 30, 60, 0),
+        ("poisson_1d-sin_cos", 400, 30, 60, 0),
+        ("poisson_1d-mix_sin", 200, 30, 60, 0),
+        ("poisson_1d-x2_add_sinx", 400, 30, 60, 0),
+        ("allencahn_1d-single_sin", 400, 30, 60, 60),
+        ("allencahn_1d-sin_cos", 400, 30, 60, 60),
+        # 2-D cases on reduced grids (official: 200^2 / 400^2; README.md): the profiled
+        # closed form (CG) needs thousands of iterations per evaluation on finer grids
+        ("poisson_2d-sin_add_cos", 100, 30, 60, 0),
+        ("allencahn_2d-mix-sincos", 48, 30, 30, 30),
+        ("advection-sin", 48, 30, 30, 0),
+        # poisson_2d-sin_sin (sin 100x sin 100y on [0, 2 pi]^2, 100 periods per axis) needs
+        # N >= 200 per axis: not trained; its closed form at the true hyperparameters on
+        # the official 400^2 grid is the ``poisson_2d`` entry
+    ],
 }
 
 TWO_PI = 2 * math.pi
@@ -82,6 +123,106 @@ def _sin_1d(n: int, freq: float, log_ls: float, mu: float) -> float:
     xt = np.linspace(0, TWO_PI, 300)
     ref = np.sin(freq * xt)
     return float(np.linalg.norm(gphm_predict(sol, prob, par, [xt]) - ref) / np.linalg.norm(ref))
+
+
+def _match(true: tuple[float, ...], freqs: np.ndarray, weights: np.ndarray) -> list[float]:
+    """Relative distance of each true frequency to the nearest learned one among the
+    components with weight >= 1 % of the largest."""
+    keep = freqs[weights >= 1e-2 * weights.max()]
+    return [float(np.min(np.abs(keep - f)) / f) for f in true]
+
+
+def _table_case(name: str, n: int, q: int, it1: int, it2: int, n_ck: int) -> dict[str, Any]:
+    b = benchmark_problem(name, n_col=n)
+    prob = b.problem
+    t0 = time.perf_counter()
+    common = {"kind": "stm", "exact": b.exact, "test_grids": b.test_grids, "n_checkpoints": n_ck}
+    if prob.kind == "allencahn":
+        # continuation: theta and U from the Poisson problem with the same source, then the
+        # joint (U, theta) L-BFGS on Allen-Cahn
+        lin = dataclasses.replace(prob, kind="poisson")
+        r1 = gphm_fit(lin, n_components=q, freq_scale=b.freq_scale, max_iter=it1,
+                      profile_u=True, **common)  # fmt: skip
+        res = gphm_fit(prob, r1.params, u0=r1.u, max_iter=it2, **common)
+        iters = r1.n_iter + res.n_iter
+    else:
+        res = gphm_fit(prob, n_components=q, freq_scale=b.freq_scale, max_iter=it1,
+                       profile_u=True, **common)  # fmt: skip
+        iters = res.n_iter
+    per_axis = [
+        _match(b.true_frequencies[j], res.frequencies[j], res.weights[j])
+        for j in range(len(prob.shape))
+    ]
+    # the highest true frequency (the high-frequency part the method targets), on every axis
+    # that carries it (advection: the y axis only)
+    top = max(max(t) for t in b.true_frequencies)
+    highest = [
+        e[t.index(top)] for t, e in zip(b.true_frequencies, per_axis, strict=True) if top in t
+    ]
+    return {
+        "n_col": n,
+        "q": q,
+        "final_rel_l2": res.final_error,
+        "best_rel_l2": res.best_error,
+        "true_frequencies": [list(t) for t in b.true_frequencies],
+        "learned_frequencies": [f[:q].tolist() for f in res.frequencies],
+        "learned_weights": [w[:q].tolist() for w in res.weights],
+        "max_frequency_rel_err": float(max(max(e) for e in per_axis)),
+        "frequency_rel_err": per_axis,
+        "highest_true_frequency": top,
+        "highest_frequency_rel_err": float(max(highest)),
+        "n_iter": iters,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _train_2d(
+    n: int, a: float, q: int, freq_scale: float, max_iter: int, n_ck: int
+) -> dict[str, Any]:
+    """Joint training (profiled L-BFGS) on 2-D Poisson, u = sin(a x) sin(a y) on [0, 1]^2."""
+    x = np.linspace(0.0, 1.0, n)
+    u = np.sin(a * x)[:, None] * np.sin(a * x)[None, :]
+    prob = GridPDE((x, x), -2.0 * a * a * u, boundary_values(u))
+    xt = np.linspace(0.0, 1.0, 300)
+    t0 = time.perf_counter()
+    res = gphm_fit(
+        prob,
+        kind="stm",
+        n_components=q,
+        freq_scale=freq_scale,
+        max_iter=max_iter,
+        profile_u=True,
+        exact=lambda g: np.sin(a * g[0])[:, None] * np.sin(a * g[1])[None, :],
+        test_grids=[xt, xt],
+        n_checkpoints=n_ck,
+    )
+    true = a / TWO_PI
+    tops = [float(res.frequencies[j][0]) for j in range(2)]
+    unused = max(float(res.weights[j][1]) for j in range(2))
+    return {
+        "n": n,
+        "q": q,
+        "true_frequency": true,
+        "top_frequencies": tops,
+        "top_frequency_rel_err": max(abs(t - true) / true for t in tops),
+        "top_weights": [float(res.weights[j][0]) for j in range(2)],
+        "max_unused_weight_over_top": unused / min(float(res.weights[j][0]) for j in range(2)),
+        "final_rel_l2": res.final_error,
+        "best_rel_l2": res.best_error,
+        "n_iter": res.n_iter,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def _one_thread() -> Any:
+    """Single-threaded BLAS for the training runs: their matrices are <= 1296 x 1296 and, on
+    shared cores, multi-threaded BLAS on small matrices is several times slower (measured
+    2x on the development machine); a no-op without threadpoolctl."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1)
 
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
@@ -109,6 +250,12 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         "high_frequency": {"n": list(config["hf_n"]), "rel_l2": hf, "rel_l2_n400": hf[0]},
         "poisson_2d": {"n": n2, "rel_l2": err2, "cg_iter": info["n_iter"], "seconds": secs},
     }
+    n_ck = int(config["table_checkpoints"])
+    with _one_thread():
+        out["training_2d"] = _train_2d(**config["train_2d"], n_ck=n_ck)
+        out["table"] = {}
+        for name, n, q, it1, it2 in config["table"]:
+            out["table"][name.replace("-", "_")] = _table_case(name, n, q, it1, it2, n_ck)
     if config["train"]:
         xs = np.linspace(0, TWO_PI, 400)
         us = np.sin(100 * xs)
