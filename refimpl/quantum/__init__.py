@@ -8,9 +8,11 @@ loop. Probabilities use the site order with site 0 most significant (``qutip.ten
 """
 
 from refimpl.quantum.autoregressive import (
+    EvolveResult,
     TrainResult,
     TransformerModel,
     conditional_log_probs,
+    init_product_state,
     init_transformer,
     local_generator_values,
     log_prob,
@@ -21,6 +23,7 @@ from refimpl.quantum.autoregressive import (
     string_sample,
     train_steady_state,
     trapezoid_cost,
+    variational_evolve,
 )
 from refimpl.quantum.dynamics import (
     KrylovResult,
@@ -38,6 +41,7 @@ from refimpl.quantum.lindblad import (
     dense_operators,
     dissipative_ising,
     dissipative_xyz,
+    group_blocks,
     lindblad_model,
     lindblad_rhs,
     lindbladian,
@@ -57,6 +61,7 @@ from refimpl.quantum.povms import (
 
 __all__ = [
     "POVM",
+    "EvolveResult",
     "KrylovResult",
     "LindbladModel",
     "LocalLindbladian",
@@ -72,6 +77,8 @@ __all__ = [
     "dissipative_xyz",
     "expectation",
     "frame_coefficients",
+    "group_blocks",
+    "init_product_state",
     "init_transformer",
     "krylov_evolve",
     "lindblad_model",
@@ -95,4 +102,5 @@ __all__ = [
     "trapezoid_cost",
     "trapezoid_evolve",
     "trapezoid_step",
+    "variational_evolve",
 ]

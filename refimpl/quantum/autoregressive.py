@@ -30,6 +30,7 @@ torch tensors that require grad, the same code is trained by torch autograd.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from typing import Any
 
@@ -37,13 +38,15 @@ import array_api_compat as compat
 import numpy as np
 
 from refimpl import _xp
-from refimpl.quantum.lindblad import LocalLindbladian
+from refimpl.quantum.lindblad import LocalLindbladian, apply_lindbladian
 from refimpl.quantum.povms import _real_dtype
 
 __all__ = [
+    "EvolveResult",
     "TrainResult",
     "TransformerModel",
     "conditional_log_probs",
+    "init_product_state",
     "init_transformer",
     "local_generator_values",
     "log_prob",
@@ -54,6 +57,7 @@ __all__ = [
     "string_sample",
     "train_steady_state",
     "trapezoid_cost",
+    "variational_evolve",
 ]
 
 Array = Any
@@ -564,10 +568,15 @@ def _stop_gradient(x: Array) -> Array:
 
 
 def _local_values(generator: LocalLindbladian, logp: Any, c: Array, xp: Any, n: int) -> Array:
-    """(L P)(a) for the sampled configurations c (B, N) with P = exp(logp(configs))."""
+    """(L P)(a) for the sampled configurations c (B, N) with P = exp(logp(configs)).
+
+    Every block on sites S needs P at the 4**|S| configurations that differ from a on S; all
+    of them (all blocks, all samples) are collected, de-duplicated by their base-4 code
+    (``unique_inverse``; N <= 31) and the model is evaluated once per distinct configuration
+    (for N = 4 at most 256 evaluations instead of B * sum_S 4**|S|)."""
     b = int(c.shape[0])
     dev = _xp.device(c)
-    total = None
+    confs, rows, sizes = [], [], []
     for sites, block in zip(generator.sites, generator.blocks, strict=True):
         k = len(sites)
         m = 4**k
@@ -580,14 +589,27 @@ def _local_values(generator: LocalLindbladian, logp: Any, c: Array, xp: Any, n: 
         for j, s in enumerate(sites):
             put[:, s] = reps[:, j]
         put_x = xp.asarray(put, dtype=c.dtype, device=dev)
-        conf = xp.reshape(c[:, None, :] * keep + put_x[None, :, :], (b * m, n))
-        p_conf = xp.reshape(xp.exp(logp(conf)), (b, m))
+        confs.append(xp.reshape(c[:, None, :] * keep + put_x[None, :, :], (b * m, n)))
         row = xp.zeros((b,), dtype=c.dtype, device=dev)
         for j, s in enumerate(sites):
             row = row + c[:, s] * 4 ** (k - 1 - j)
-        blk = xp.astype(block, p_conf.dtype)
-        rows = xp.take(blk, row, axis=0)  # (B, m)
-        val = xp.sum(rows * p_conf, axis=1)
+        rows.append(xp.take(block, row, axis=0))  # (B, m) block entries
+        sizes.append(m)
+    allc = xp.concat(confs, axis=0)
+    if n <= 31:
+        weights = xp.asarray(4 ** np.arange(n - 1, -1, -1), dtype=xp.int64, device=dev)
+        codes = xp.sum(xp.astype(allc, xp.int64) * weights, axis=1)
+        uniq, inverse = xp.unique_inverse(codes)
+        distinct = (uniq[:, None] // weights[None, :]) % 4
+        p_all = xp.take(xp.exp(logp(xp.astype(distinct, c.dtype))), xp.reshape(inverse, (-1,)))
+    else:  # pragma: no cover - codes would overflow int64
+        p_all = xp.exp(logp(allc))
+    total = None
+    start = 0
+    for m, blk_rows in zip(sizes, rows, strict=True):
+        p_conf = xp.reshape(p_all[start : start + b * m], (b, m))
+        start += b * m
+        val = xp.sum(xp.astype(blk_rows, p_conf.dtype) * p_conf, axis=1)
         total = val if total is None else total + val
     assert total is not None
     return total
@@ -812,6 +834,56 @@ class TrainResult:
     n_iter: int
 
 
+def _check_torch_model(model: Any) -> TransformerModel:
+    m = _check_model(model)
+    if not all(compat.is_torch_array(v) for v in m.params.values()):
+        msg = "model must hold torch tensors for training (torch autograd); got another namespace"
+        raise TypeError(msg)
+    return m
+
+
+def _optimise(
+    model: TransformerModel,
+    cost: Any,
+    steps: int,
+    n_samples: int,
+    lr: float,
+    milestones: Any,
+    orders: np.ndarray | None,
+    gen_rng: np.random.Generator,
+    callback: Any,
+) -> tuple[TransformerModel, list[float]]:
+    """Adam (betas (0.9, 0.98), eps 1e-9; lr halved at each milestone) on ``cost(model,
+    samples)`` with fresh samples of the current model every step; starts from a copy of
+    ``model``'s parameters and returns the detached final model and the losses."""
+    import torch
+
+    params = {name: v.detach().clone().requires_grad_(True) for name, v in model.params.items()}
+    current = dataclasses.replace(model, params=params)
+    opt = torch.optim.Adam(list(params.values()), lr=lr, betas=(0.9, 0.98), eps=1e-9)
+    sched = torch.optim.lr_scheduler.MultiStepLR(
+        opt, milestones=[int(x) for x in milestones], gamma=0.5
+    )
+    losses = []
+    for step in range(steps):
+        if n_samples == 0:  # an exact (enumerated) cost needs no samples
+            s = None
+        elif orders is None:
+            s = sample(current, n_samples, rng=gen_rng)
+        else:
+            s = string_sample(current, n_samples, orders, rng=gen_rng)
+        loss = cost(current, s)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        losses.append(float(loss.detach()))
+        if callback is not None:
+            callback(step, losses[-1])
+    final = {name: v.detach() for name, v in params.items()}
+    return dataclasses.replace(model, params=final), losses
+
+
 def train_steady_state(
     model: TransformerModel,
     generator: LocalLindbladian,
@@ -883,40 +955,300 @@ def train_steady_state(
     >>> res.losses.shape
     torch.Size([3])
     """
-    m = _check_model(model)
+    m = _check_torch_model(model)
     gen = _check_generator_for(m, generator)
-    if not all(compat.is_torch_array(v) for v in m.params.values()):
-        msg = "model must hold torch tensors for training (torch autograd); got another namespace"
-        raise TypeError(msg)
-    import torch
-
     steps = _xp.positive_int(n_steps, name="n_steps")
     k = _xp.positive_int(n_samples, name="n_samples")
     rate = _xp.positive_float(lr, name="lr")
     gen_rng = _xp.rng(rng)
-    params = {name: v.detach().clone().requires_grad_(True) for name, v in m.params.items()}
-    current = dataclasses.replace(m, params=params)
-    opt = torch.optim.Adam(list(params.values()), lr=rate, betas=(0.9, 0.98), eps=1e-9)
-    sched = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=list(milestones), gamma=0.5)
-    losses = []
     orders = None if orderings is None else _check_orderings(orderings, m.n_sites)
-    for step in range(steps):
-        if orders is None:
-            s = sample(current, k, rng=gen_rng)
-        else:
-            s = string_sample(current, k, orders, rng=gen_rng)
-        loss = steady_state_cost(current, gen, s, orderings=orders)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        sched.step()
-        losses.append(float(loss.detach()))
-        if callback is not None:
-            callback(step, losses[-1])
-    final = {name: v.detach() for name, v in params.items()}
-    dev = _xp.device(final["embed"])
+
+    def cost(current: TransformerModel, samples: Array) -> Array:
+        return steady_state_cost(current, gen, samples, orderings=orders)
+
+    final, losses = _optimise(m, cost, steps, k, rate, milestones, orders, gen_rng, callback)
+    import torch
+
+    dev = _xp.device(final.params["embed"])
     return TrainResult(
-        model=dataclasses.replace(m, params=final),
-        losses=torch.asarray(losses, dtype=final["embed"].dtype, device=dev),
+        model=final,
+        losses=torch.asarray(losses, dtype=final.params["embed"].dtype, device=dev),
         n_iter=steps,
+    )
+
+
+def init_product_state(
+    n_sites: int,
+    site_probabilities: Any,
+    /,
+    *,
+    d_model: int = 32,
+    d_ff: int = 16,
+    n_heads: int = 1,
+    n_layers: int = 1,
+    rng: Any = None,
+    xp: Any = None,
+    dtype: Any = None,
+    device: Any = None,
+) -> TransformerModel:
+    r"""A transformer that represents the product distribution :math:`\prod_i q(a_i)` exactly.
+
+    The weights are those of :func:`init_transformer` except the output map: ``wout = 0`` and
+    ``bout = log q``, so every conditional equals :math:`q` whatever the context: the initial
+    state of a variational time evolution from a product state (all sites :math:`|0\rangle`:
+    ``q = probabilities(diag(1, 0), frame)``).
+
+    Parameters
+    ----------
+    n_sites : int
+        N >= 1.
+    site_probabilities : array-like, shape (4,)
+        Strictly positive single-site POVM probabilities summing to 1 (read on the host).
+    d_model, d_ff, n_heads, n_layers, rng, xp, dtype, device
+        As in :func:`init_transformer`.
+
+    Returns
+    -------
+    TransformerModel
+
+    Raises
+    ------
+    ValueError
+        If ``site_probabilities`` does not have shape (4,), has an entry <= 0 or a non-finite
+        one, or does not sum to 1 (to 1e-6).
+
+    Notes
+    -----
+    The gradient with respect to ``wout`` is not zero, so training leaves the product
+    manifold as soon as the cost asks for correlations.
+
+    References
+    ----------
+    .. [1] Luo et al., arXiv:2009.05580, variational dynamics from a product initial state
+       (spec §5.1.4 and §5.4).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl.quantum import init_product_state, log_prob, povm, probabilities
+    >>> q = np.asarray(probabilities(np.diag([1.0, 0.0]), povm("tetra")))
+    >>> m = init_product_state(3, q, rng=0)
+    >>> bool(np.isclose(np.exp(log_prob(m, np.array([[0, 1, 2]])))[0], q[0] * q[1] * q[2]))
+    True
+    """
+    if isinstance(site_probabilities, list | tuple):
+        q = np.asarray(site_probabilities, dtype=np.float64)
+    else:
+        q = np.asarray(_xp.to_host(site_probabilities), dtype=np.float64)
+    bad = q.shape != (4,) or not bool(np.all(np.isfinite(q))) or bool(np.any(q <= 0))
+    if bad or abs(float(q.sum()) - 1.0) > 1e-6:
+        msg = f"site_probabilities must be 4 positive numbers summing to 1; got {q.tolist()}"
+        raise ValueError(msg)
+    m = init_transformer(
+        n_sites,
+        d_model=d_model,
+        d_ff=d_ff,
+        n_heads=n_heads,
+        n_layers=n_layers,
+        rng=rng,
+        xp=xp,
+        dtype=dtype,
+        device=device,
+    )
+    w = m.params["wout"]
+    wx = _xp.as_arrays(w)[0]
+    params = dict(m.params)
+    params["wout"] = wx.zeros_like(w)
+    params["bout"] = _xp.from_host(np.log(q), xp=wx, dtype=w.dtype, device=_xp.device(w))
+    return dataclasses.replace(m, params=params)
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class EvolveResult:
+    """Result of :func:`variational_evolve`.
+
+    Attributes
+    ----------
+    models : tuple of TransformerModel
+        The model at every time ``t0 + k tau``, k = 0..n_steps (detached torch tensors).
+    times : tuple of float
+        The times.
+    losses : array, shape (n_steps, n_iter)
+        The cost at every optimisation iteration of every time step (before the update).
+    """
+
+    models: tuple[TransformerModel, ...]
+    times: tuple[float, ...]
+    losses: Array
+
+
+def _exact_trapezoid_cost(
+    current: TransformerModel,
+    samples: Any,
+    *,
+    b_old: Array,
+    allc: Array,
+    gen: LocalLindbladian,
+    tau: float,
+    orders: np.ndarray | None,
+) -> Array:
+    """sum_a |(1 - tau/2 L) P_theta - b_old| over all configurations (no samples)."""
+    xp = _xp.as_arrays(allc)[0]
+    p_new = xp.exp(_logp_fn(current, orders, xp)(allc))
+    return xp.sum(xp.abs(p_new - 0.5 * tau * apply_lindbladian(gen, p_new) - b_old))
+
+
+def _sampled_trapezoid_cost(
+    current: TransformerModel,
+    samples: Array,
+    *,
+    previous: TransformerModel,
+    gen: LocalLindbladian,
+    tau: float,
+    orders: np.ndarray | None,
+) -> Array:
+    return trapezoid_cost(current, previous, gen, samples, tau, orderings=orders)
+
+
+def variational_evolve(
+    model: TransformerModel,
+    generator: LocalLindbladian,
+    /,
+    *,
+    tau: float,
+    n_steps: int,
+    n_iter: int = 100,
+    n_samples: int | None = 256,
+    lr: float = 1e-2,
+    milestones: tuple[int, ...] = (80,),
+    orderings: Any = None,
+    t0: float = 0.0,
+    rng: Any = None,
+    callback: Any = None,
+) -> EvolveResult:
+    r"""Variational forward-backward trapezoid time evolution of the transformer (torch).
+
+    Each time step minimises the trapezoid residual
+    :math:`\|(1-\frac\tau2\mathbb L)P_\theta - (1+\frac\tau2\mathbb L)P_{\theta_t}\|_1` over
+    :math:`\theta` by Adam, starting from :math:`\theta_t` (warm start), with a fresh
+    optimiser per step (betas (0.9, 0.98), eps 1e-9, ``lr`` halved at each iteration in
+    ``milestones``): the official code's scheme (spec §5.1.4).
+
+    Parameters
+    ----------
+    model : TransformerModel
+        The state at ``t0`` with torch tensors (float64 recommended); e.g.
+        :func:`init_product_state`.
+    generator : LocalLindbladian
+        Torch generator on the model's sites (ungrouped: see :func:`group_blocks`).
+    tau : float
+        Time step > 0 (the official code's step is 2 dt = 0.016).
+    n_steps : int
+        Time steps >= 1.
+    n_iter : int
+        Adam iterations per time step >= 1.
+    n_samples : int or None
+        Samples per iteration for the importance-sampled cost (:func:`trapezoid_cost`); None
+        uses the exact cost :math:`\sum_{\mathbf a}|r(\mathbf a)|` by enumerating all
+        :math:`4^N` configurations (N <= 8; a deterministic reference for the optimiser).
+    lr : float
+        Initial learning rate > 0.
+    milestones : tuple of int
+        Iterations (within a time step) at which the learning rate is halved.
+    orderings : array-like, optional
+        Evolve a string state over these orderings.
+    t0 : float
+        Initial time.
+    rng : numpy.random.Generator, int or None
+        Host generator for the samples.
+    callback : callable, optional
+        ``callback(k, model_k)`` after time step k = 1..n_steps.
+
+    Returns
+    -------
+    EvolveResult
+
+    Raises
+    ------
+    TypeError
+        If the model's parameters are not torch tensors (training needs autograd).
+    ValueError
+        Bad step counts, ``tau <= 0``, ``lr <= 0``, or ``n_samples=None`` with N > 8.
+
+    Notes
+    -----
+    The exact trapezoid step is the unique zero of the residual; the variational step is
+    limited by the expressiveness of the model, the optimiser's convergence within
+    ``n_iter`` iterations and (sampled cost) the sampling noise, and these errors accumulate
+    over the steps. Small models train faster single-threaded
+    (``torch.set_num_threads(1)``) on a busy machine; this function leaves torch's settings
+    alone. Under the sampled cost the gradient is the unbiased gradient of the L1
+    norm (the importance weights are detached).
+
+    References
+    ----------
+    .. [1] Luo et al., arXiv:2009.05580, the variational forward-backward trapezoid method
+       (spec §5.1.4; official ``forward_backward_trapozoid_L1``).
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> import array_api_compat.torch as xt
+    >>> from refimpl.quantum import dissipative_ising, init_product_state, lindbladian, povm
+    >>> from refimpl.quantum import probabilities, variational_evolve
+    >>> f = povm("tetra", xp=xt, dtype=torch.float64)
+    >>> q = probabilities(torch.asarray(np.diag([1.0, 0.0]).astype(complex)), f)
+    >>> m = init_product_state(2, q, d_model=8, d_ff=8, rng=0, xp=xt, dtype=torch.float64)
+    >>> gen = lindbladian(dissipative_ising(2, g=1.0, xp=xt, dtype=torch.float64), f)
+    >>> res = variational_evolve(m, gen, tau=0.02, n_steps=2, n_iter=3, n_samples=16, rng=0)
+    >>> res.times, tuple(res.losses.shape)
+    ((0.0, 0.02, 0.04), (2, 3))
+    """
+    m = _check_torch_model(model)
+    gen = _check_generator_for(m, generator)
+    t = _xp.positive_float(tau, name="tau")
+    steps = _xp.positive_int(n_steps, name="n_steps")
+    iters = _xp.positive_int(n_iter, name="n_iter")
+    rate = _xp.positive_float(lr, name="lr")
+    start = float(t0)
+    gen_rng = _xp.rng(rng)
+    orders = None if orderings is None else _check_orderings(orderings, m.n_sites)
+    xp = _xp.as_arrays(m.params["embed"])[0]
+    if n_samples is None:
+        if m.n_sites > 8:
+            msg = f"n_samples=None (exact cost) needs n_sites <= 8; got {m.n_sites}"
+            raise ValueError(msg)
+        k = 0
+        dev = _xp.device(m.params["embed"])
+        grid = np.array(list(np.ndindex(*(4,) * m.n_sites)), dtype=np.int64)
+        allc = _xp.from_host(grid, xp=xp, dtype=xp.int64, device=dev)
+    else:
+        k = _xp.positive_int(n_samples, name="n_samples")
+    import torch
+
+    models = [m]
+    all_losses = []
+    for step in range(1, steps + 1):
+        previous = models[-1]
+        cost: Any
+        if n_samples is None:
+            p_old = xp.exp(_logp_fn(previous, orders, xp)(allc))
+            b_old = _stop_gradient(p_old + 0.5 * t * apply_lindbladian(gen, p_old))
+            cost = functools.partial(
+                _exact_trapezoid_cost, b_old=b_old, allc=allc, gen=gen, tau=t, orders=orders
+            )
+        else:
+            cost = functools.partial(
+                _sampled_trapezoid_cost, previous=previous, gen=gen, tau=t, orders=orders
+            )
+        new, losses = _optimise(previous, cost, iters, k, rate, milestones, orders, gen_rng, None)
+        models.append(new)
+        all_losses.append(losses)
+        if callback is not None:
+            callback(step, new)
+    dev = _xp.device(m.params["embed"])
+    return EvolveResult(
+        models=tuple(models),
+        times=tuple(start + j * t for j in range(steps + 1)),
+        losses=torch.asarray(all_losses, dtype=m.params["embed"].dtype, device=dev),
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from refimpl import _xp
@@ -21,6 +21,7 @@ from refimpl.quantum import (
     density_from_probabilities,
     dissipative_ising,
     dissipative_xyz,
+    group_blocks,
     lindblad_model,
     lindblad_rhs,
     lindbladian,
@@ -211,3 +212,55 @@ def test_bad_models(xp, device):
         apply_lindbladian(gen, xp.ones(4, dtype=dtype, device=device))
     with pytest.raises(TypeError, match="LindbladModel"):
         lindbladian("ising", povm("tetra"))
+
+
+GROUP_MODELS = {
+    "ising5": lambda **k: dissipative_ising(5, g=1.1, **k),  # bond pairs + a wrap-around group
+    "xyz2x2": lambda **k: dissipative_xyz(4, B=0.4, **k),  # no triangles: bond pairs
+}  # the 3 x 3 lattice (triangles: rows and columns) is tested once below, on NumPy
+
+
+@settings(max_examples=10)  # each example applies two generators to 2 x 4^5 entries
+@given(seed=seeds(), model_name=st.sampled_from(sorted(GROUP_MODELS)))
+def test_group_blocks_is_the_same_operator(xp, device, seed, model_name):
+    dtype, eps = dtype_eps(xp, device)
+    model = GROUP_MODELS[model_name](xp=xp, dtype=dtype, device=device)
+    gen = lindbladian(model, povm("tetra", xp=xp, dtype=dtype, device=device))
+    grouped = group_blocks(gen)
+    assert len(grouped.blocks) < len(gen.blocks)  # non-vacuity: blocks were merged
+    assert max(len(s) for s in grouped.sites) == 3  # ising5: 2 pairs + the lone bond (4, 0)
+    rng = np.random.default_rng(seed)
+    p = xp.asarray(rng.random((4**model.n_sites, 2)), dtype=dtype, device=device)
+    want = apply_lindbladian(gen, p)
+    got = apply_lindbladian(grouped, p)
+    scale = float(xp.max(xp.abs(want)))
+    # both sum the same products in another grouping: entries |L_ab| <= 10, <= 64-term sums
+    assert float(xp.max(xp.abs(got - want))) <= 1e2 * eps * max(scale, 1.0)
+    # explicit groups (one group per bond pair, the rest default) give the same operator too
+    mine = group_blocks(gen, [(0, 1, 2)])
+    assert float(xp.max(xp.abs(apply_lindbladian(mine, p) - want))) <= 1e2 * eps * max(scale, 1.0)
+
+
+def test_group_blocks_3x3_rows_and_columns():
+    gen = lindbladian(dissipative_xyz(9, B=0.3), povm("tetra"))
+    grouped = group_blocks(gen)
+    rows = {(0, 1, 2), (3, 4, 5), (6, 7, 8)}
+    cols = {(0, 3, 6), (1, 4, 7), (2, 5, 8)}
+    assert set(grouped.sites) == rows | cols
+    # the dense generators agree (N = 9 is too large for dense(): compare on basis columns)
+    cols_idx = np.random.default_rng(0).choice(4**9, size=4, replace=False)
+    e = np.zeros((4**9, 4))
+    e[cols_idx, np.arange(4)] = 1.0
+    np.testing.assert_allclose(grouped.apply(e), gen.apply(e), rtol=0, atol=1e-13)
+
+
+def test_group_blocks_bad_input():
+    gen = lindbladian(dissipative_ising(4, g=1.0), povm("tetra"))
+    with pytest.raises(TypeError, match="LocalLindbladian"):
+        group_blocks("gen")
+    with pytest.raises(ValueError, match="distinct sites"):
+        group_blocks(gen, [(0, 0, 1)])
+    with pytest.raises(ValueError, match="distinct sites"):
+        group_blocks(gen, [(0, 4)])
+    with pytest.raises(ValueError, match="distinct sites"):
+        group_blocks(gen, [()])
