@@ -27,6 +27,7 @@ import pytest
 
 import refimpl.frames
 import refimpl.gp
+import refimpl.koopman
 import refimpl.optics
 import refimpl.optim.halpern
 import refimpl.optim.hard_instances
@@ -43,6 +44,7 @@ from refimpl.frames import (
     stochastic_frame_average,
 )
 from refimpl.gp import (
+    benchmark_problem,
     boundary_values,
     from_gpytorch_sm,
     gphm_fit,
@@ -58,13 +60,61 @@ from refimpl.gp import (
     sm_spectral_density,
     to_gpytorch_sm,
 )
+from refimpl.koopman import (
+    duffing_vector_field,
+    edmd,
+    eigenfunctions,
+    ergodic_moments,
+    flow_trajectories,
+    fourier_dictionary,
+    galerkin,
+    gauss_legendre,
+    gauss_map,
+    hermite_dictionary,
+    iterate_map,
+    kmeans_centres,
+    legendre_dictionary,
+    monomial_dictionary,
+    pseudoeigenfunctions,
+    pseudospectrum,
+    rbf_dictionary,
+    resdmd,
+    residuals,
+    smoothed_measure,
+    snapshot_matrices,
+    snapshot_pairs,
+    torus_fourier_dictionary,
+    trapezoid,
+    uniform_weights,
+    verified_spectrum,
+)
 from refimpl.optics import (
     absorption_from_refractive_index,
     absorption_from_transmission,
+    dielectric_tensor,
+    eigen_indices,
+    ellipticity,
+    faraday_rotation,
+    from_elecsus,
     hilbert_transform,
+    indirect_rotation,
+    jones_matrix,
+    jones_vector,
     lorentzian_profile,
+    rb_hamiltonian,
+    rb_levels,
+    rb_line_data,
+    rb_number_density,
+    rb_susceptibility,
+    rb_transitions,
     refractive_index_from_absorption,
+    rotation_angle,
+    stokes_parameters,
+    to_elecsus,
+    transmitted_stokes,
     voigt_profile,
+    wigner_3j,
+    wigner_6j,
 )
 from refimpl.optim.halpern import (
     eag,
@@ -129,6 +179,8 @@ from refimpl.quantum import (
     dissipative_xyz,
     expectation,
     frame_coefficients,
+    group_blocks,
+    init_product_state,
     init_transformer,
     krylov_evolve,
     lindblad_model,
@@ -152,6 +204,7 @@ from refimpl.quantum import (
     trapezoid_cost,
     trapezoid_evolve,
     trapezoid_step,
+    variational_evolve,
 )
 from refimpl.so3 import (
     cg_tensor_product,
@@ -183,6 +236,7 @@ AREAS = [
     refimpl.optim.hard_instances,
     refimpl.gp,
     refimpl.quantum,
+    refimpl.koopman,
 ]
 
 
@@ -212,6 +266,23 @@ def _spectrum(rng: np.random.Generator, n: int = 33) -> np.ndarray:
 
 def _transmission(rng: np.random.Generator, n: int = 33) -> np.ndarray:
     return rng.uniform(0.2, 0.9, n)
+
+
+LAM_D2 = 780.2413272e-9
+
+
+def _chi(rng: np.random.Generator, n: int = 8) -> np.ndarray:
+    return 1e-4 * rng.standard_normal(n)  # real chi is valid (promoted to complex)
+
+
+def _grid_mhz(rng: np.random.Generator, n: int = 33) -> np.ndarray:
+    # strictly increasing, spacing 500 MHz: ceil(|a| + 1) keeps it strictly increasing
+    return 1000.0 + 500.0 * np.arange(n) + rng.uniform(0.0, 1.0, n)
+
+
+def _indirect_fields(t_a, t_b, d):
+    res = indirect_rotation(t_a, t_b, d, L=0.002, wavelength=LAM_D2, geometry="faraday")
+    return (res.alpha_a, res.n_b_minus_1, res.rotation, res.ellipticity_out)
 
 
 def _rotations(rng: np.random.Generator, n: int = 3) -> np.ndarray:
@@ -646,6 +717,93 @@ PUBLIC_CASES: list[Case] = [
         same_shape=False,  # (N,)
         complex_ok=True,
     ),
+    # refimpl.optics atomic magneto-optics (issue #10)
+    Case(
+        "rb_susceptibility",
+        lambda d: rb_susceptibility(d, line="D2", B_gauss=6000.0, T_celsius=80.0),
+        lambda r: (_grid_mhz(r),),
+        ((0, "detuning_mhz", 1),),
+        rb_susceptibility,
+        complex_out=True,
+    ),
+    Case(
+        "dielectric_tensor",
+        lambda a, b, c: dielectric_tensor(a, b, c, theta_B=0.3),
+        lambda r: (_chi(r), _chi(r), _chi(r)),
+        ((0, "chi_p1", 0), (1, "chi_0", 0), (2, "chi_m1", 0)),
+        dielectric_tensor,
+        same_shape=False,  # (..., 3, 3)
+        complex_out=True,
+        complex_ok=True,
+    ),
+    Case(
+        "eigen_indices",
+        lambda a, b, c: eigen_indices(a, b, c, geometry="voigt"),
+        lambda r: (_chi(r), _chi(r), _chi(r)),
+        ((0, "chi_p1", 0), (1, "chi_0", 0), (2, "chi_m1", 0)),
+        eigen_indices,
+        complex_out=True,
+        complex_ok=True,
+    ),
+    Case(
+        "jones_matrix",
+        lambda a, b, c: jones_matrix(a, b, c, L=0.002, wavelength=LAM_D2, theta_B=1.0),
+        lambda r: (_chi(r), _chi(r), _chi(r)),
+        ((0, "chi_p1", 0), (1, "chi_0", 0), (2, "chi_m1", 0)),
+        jones_matrix,
+        same_shape=False,  # (..., 2, 2)
+        complex_out=True,
+        complex_ok=True,
+    ),
+    Case(
+        "faraday_rotation",
+        lambda a, c: faraday_rotation(a, c, L=0.002, wavelength=LAM_D2),
+        lambda r: (_chi(r), _chi(r)),
+        ((0, "chi_p1", 0), (1, "chi_m1", 0)),
+        faraday_rotation,
+        complex_ok=True,
+    ),
+    Case(
+        "transmitted_stokes",
+        lambda a, b, c, e: transmitted_stokes(a, b, c, e, L=0.002, wavelength=LAM_D2),
+        lambda r: (_chi(r), _chi(r), _chi(r), np.array([0.6, 0.8])),
+        ((0, "chi_p1", 0), (1, "chi_0", 0), (2, "chi_m1", 0), (3, "E_in", 1)),
+        transmitted_stokes,
+        same_shape=False,  # (..., 4)
+        complex_ok=True,
+    ),
+    Case(
+        "stokes_parameters",
+        stokes_parameters,
+        lambda r: (r.standard_normal((5, 2)),),
+        ((0, "E", 1),),
+        stokes_parameters,
+        same_shape=False,  # (..., 4)
+        complex_ok=True,
+    ),
+    Case(
+        "rotation_angle",
+        rotation_angle,
+        lambda r: (r.standard_normal((5, 4)),),
+        ((0, "S", 1),),
+        rotation_angle,
+        same_shape=False,  # (...,)
+    ),
+    Case(
+        "ellipticity",
+        ellipticity,
+        lambda r: (r.standard_normal((5, 4)),),
+        ((0, "S", 1),),
+        ellipticity,
+        same_shape=False,  # (...,)
+    ),
+    Case(
+        "indirect_rotation",
+        _indirect_fields,
+        lambda r: (_transmission(r), _transmission(r), 1000.0 + 10.0 * np.arange(33)),
+        ((0, "T_a", 1), (1, "T_b", 1), (2, "detuning_mhz", 1)),
+        indirect_rotation,
+    ),
 ]
 
 
@@ -721,6 +879,25 @@ CREATION_CASES: list[CreationCase] = [
         "init_transformer",
         lambda **kw: tuple(init_transformer(3, rng=0, **kw).params.values()),
         init_transformer,
+    ),
+    CreationCase(
+        "benchmark_problem",
+        lambda **kw: (
+            benchmark_problem("poisson_2d-sin_sin", n_col=8, n_test=5, **kw).problem.source
+        ),
+        benchmark_problem,
+    ),
+    CreationCase(
+        "benchmark_problem[test_grids]",
+        lambda **kw: benchmark_problem("poisson_1d-single_sin", n_col=8, n_test=5, **kw).test_grids,
+        benchmark_problem,
+    ),
+    CreationCase(
+        "init_product_state",
+        lambda **kw: tuple(
+            init_product_state(3, [0.5, 1 / 6, 1 / 6, 1 / 6], rng=0, **kw).params.values()
+        ),
+        init_product_state,
     ),
 ]
 
@@ -807,7 +984,258 @@ NO_ARRAY_CONTRACT = {
     "(tests/quantum/test_autoregressive.py::test_costs_are_unbiased)",
     train_steady_state: "torch-only training loop on model objects "
     "(tests/quantum/test_autoregressive.py::test_training_lowers_the_cost)",
+    wigner_3j: "takes and returns Python numbers (tests/optics/test_angular.py)",
+    wigner_6j: "takes and returns Python numbers (tests/optics/test_angular.py)",
+    rb_line_data: "returns a dataclass of host floats (tests/optics/test_zeeman.py)",
+    rb_number_density: "takes and returns Python floats (tests/optics/test_zeeman.py)",
+    rb_hamiltonian: "returns host NumPy constant tables (tests/optics/test_zeeman.py)",
+    rb_levels: "returns host NumPy constant tables (tests/optics/test_zeeman.py)",
+    rb_transitions: "returns host NumPy constant tables (tests/optics/test_zeeman.py)",
+    jones_vector: "creation function with a complex dtype (the CreationCase test asks for a "
+    "real one); tests/optics/test_propagation.py::test_outputs_follow_namespace",
+    from_elecsus: "returns its arguments reordered, no computation "
+    "(tests/optics/test_susceptibility.py::test_elecsus_label_conversion_round_trip)",
+    to_elecsus: "returns its arguments reordered, no computation "
+    "(tests/optics/test_susceptibility.py::test_elecsus_label_conversion_round_trip)",
+    group_blocks: "takes a LocalLindbladian and host site groups; returns a LocalLindbladian in "
+    "the generator's namespace (tests/quantum/test_lindblad.py::"
+    "test_group_blocks_is_the_same_operator, all four namespaces)",
+    variational_evolve: "torch-only training loop on model objects "
+    "(tests/quantum/test_autoregressive.py::test_variational_evolve_tracks_exact_trapezoid)",
 }
+
+
+# refimpl.koopman (issue #11)
+def _snapshots(r: np.random.Generator, m: int = 40, n: int = 5) -> tuple[np.ndarray, ...]:
+    # generic dense Psi_X, Psi_Y (M, N) and positive weights: full rank also after the
+    # contract tests' integer variant ceil(|a| + 1)
+    return 3 * r.standard_normal((m, n)), 3 * r.standard_normal((m, n)), r.uniform(0.5, 1.5, m)
+
+
+def _feature_map(t):  # namespace-generic user dictionary for snapshot_matrices
+    return monomial_dictionary(t, degree=2)
+
+
+def _half(x):  # namespace-generic map for iterate_map
+    return 0.5 * x
+
+
+def _decay(t, x):  # host right-hand side for flow_trajectories
+    return -x
+
+
+PUBLIC_CASES += [
+    # ------------------------------------------------------------ refimpl.koopman
+    Case(
+        "fourier_dictionary",
+        lambda x: fourier_dictionary(x, n=2),
+        lambda r: (r.uniform(0, 6, 7),),
+        ((0, "x", 1),),
+        fourier_dictionary,
+        same_shape=False,  # (M, 2n + 1): tests/koopman/test_dictionaries.py
+        complex_out=True,
+    ),
+    Case(
+        "torus_fourier_dictionary",
+        lambda x: torus_fourier_dictionary(x, n=1),
+        lambda r: (r.uniform(0, 6, (7, 2)),),
+        ((0, "x", 2),),
+        torus_fourier_dictionary,
+        same_shape=False,
+        complex_out=True,
+    ),
+    Case(
+        "legendre_dictionary",
+        lambda x: legendre_dictionary(x, n=4),
+        lambda r: (r.uniform(-1, 1, 7),),
+        ((0, "x", 1),),
+        legendre_dictionary,
+        same_shape=False,
+    ),
+    Case(
+        "hermite_dictionary",
+        lambda x: hermite_dictionary(x, n=4),
+        lambda r: (r.standard_normal(7),),
+        ((0, "x", 1),),
+        hermite_dictionary,
+        same_shape=False,
+    ),
+    Case(
+        "monomial_dictionary",
+        lambda x: monomial_dictionary(x, degree=2),
+        lambda r: (r.standard_normal((7, 2)),),
+        ((0, "x", 1),),
+        monomial_dictionary,
+        same_shape=False,
+    ),
+    Case(
+        "rbf_dictionary",
+        lambda x, c: rbf_dictionary(x, c, scale=1.0),
+        lambda r: (r.standard_normal((7, 2)), r.standard_normal((3, 2))),
+        ((0, "x", 1), (1, "centres", 1)),
+        rbf_dictionary,
+        same_shape=False,
+    ),
+    Case(
+        "kmeans_centres",
+        lambda x: kmeans_centres(x, n_centres=3, n_iter=20, rng=0),
+        lambda r: (r.standard_normal((12, 2)),),
+        ((0, "x", 1),),
+        kmeans_centres,
+        same_shape=False,
+    ),
+    Case(
+        "iterate_map",
+        lambda x0: iterate_map(_half, x0, n_steps=2),
+        lambda r: (r.standard_normal((4, 2)),),
+        ((0, "x0", 1),),
+        iterate_map,
+        same_shape=False,  # (n_steps + 1, *x0.shape)
+    ),
+    Case(
+        "flow_trajectories",
+        lambda x0: flow_trajectories(_decay, x0, dt=0.1, n_steps=2),
+        lambda r: (r.standard_normal((3, 2)),),
+        ((0, "x0", 2),),
+        flow_trajectories,
+        same_shape=False,
+    ),
+    Case(
+        "snapshot_pairs",
+        lambda tr: snapshot_pairs(tr)[0],
+        lambda r: (r.standard_normal((3, 4, 2)),),
+        ((0, "trajectories", 2),),
+        snapshot_pairs,
+        same_shape=False,
+    ),
+    Case(
+        "snapshot_matrices",
+        lambda f, x, y: snapshot_matrices(f, x, y),
+        lambda r: (_feature_map, r.standard_normal((7, 2)), r.standard_normal((7, 2))),
+        ((1, "x", 1), (2, "y", 1)),
+        snapshot_matrices,
+        same_shape=False,
+    ),
+    Case(
+        "galerkin",
+        galerkin,
+        _snapshots,
+        ((0, "psi_x", 2), (1, "psi_y", 2), (2, "w", 1)),
+        galerkin,
+        same_shape=False,
+        complex_ok=True,  # complex dictionaries (Fourier) are valid; complex w is tested below
+    ),
+    Case(
+        "edmd",
+        lambda px, py, w: edmd(px, py, w).residuals,  # eigenpairs are complex: test_resdmd.py
+        _snapshots,
+        ((0, "psi_x", 2), (1, "psi_y", 2), (2, "w", 1)),
+        edmd,
+        same_shape=False,
+        complex_ok=True,
+    ),
+    Case(
+        "resdmd",
+        lambda px, py, w: resdmd(px, py, w, epsilon=1e9).residuals,
+        _snapshots,
+        ((0, "psi_x", 2), (1, "psi_y", 2), (2, "w", 1)),
+        resdmd,
+        same_shape=False,
+        complex_ok=True,
+    ),
+    Case(
+        "residuals",
+        residuals,
+        lambda r: (r.uniform(-1, 1, 3), r.standard_normal((5, 3)), *_snapshots(r)),
+        ((0, "z", 1), (1, "g", 2), (2, "psi_x", 2), (3, "psi_y", 2), (4, "w", 1)),
+        residuals,
+        same_shape=False,  # (K,)
+        complex_ok=True,  # complex z and g are the usual input
+    ),
+    Case(
+        "pseudospectrum",
+        pseudospectrum,
+        lambda r: (r.uniform(-1, 1, 6), *_snapshots(r)),
+        ((0, "z", 0), (1, "psi_x", 2), (2, "psi_y", 2), (3, "w", 1)),
+        pseudospectrum,
+        complex_ok=True,
+    ),
+    Case(
+        "pseudospectrum[svd]",
+        lambda z, px, py, w: pseudospectrum(z, px, py, w, method="svd"),
+        lambda r: (r.uniform(-1, 1, 6), *_snapshots(r)),
+        ((0, "z", 0), (1, "psi_x", 2), (2, "psi_y", 2), (3, "w", 1)),
+        pseudospectrum,
+        complex_ok=True,
+    ),
+    Case(
+        "pseudospectrum[gram]",
+        lambda z, px, py, w: pseudospectrum(z, px, py, w, method="gram"),
+        lambda r: (r.uniform(-1, 1, 6), *_snapshots(r)),
+        ((0, "z", 0), (1, "psi_x", 2), (2, "psi_y", 2), (3, "w", 1)),
+        pseudospectrum,
+        complex_ok=True,
+    ),
+    Case(
+        "pseudoeigenfunctions",
+        lambda z, px, py, w: pseudoeigenfunctions(z, px, py, w)[0],  # coefficients: complex
+        lambda r: (r.uniform(-1, 1, 6), *_snapshots(r)),
+        ((0, "z", 1), (1, "psi_x", 2), (2, "psi_y", 2), (3, "w", 1)),
+        pseudoeigenfunctions,
+        complex_ok=True,
+    ),
+    Case(
+        "verified_spectrum",
+        lambda z, tau: (lambda s: (s.bounds, s.tau))(verified_spectrum(z, tau)),
+        lambda r: (r.uniform(-1, 1, 20), r.uniform(0, 2, 20)),
+        ((0, "z", 0), (1, "tau", 0)),
+        verified_spectrum,
+        same_shape=False,  # (P,) and (K,): tests/koopman/test_resdmd.py
+        complex_ok=True,  # complex z is the usual input (complex tau raises: test_resdmd.py)
+    ),
+    Case(
+        "eigenfunctions",
+        eigenfunctions,
+        lambda r: (r.standard_normal((7, 4)), r.standard_normal((4, 3))),
+        ((0, "psi", 2), (1, "coefficients", 1)),
+        eigenfunctions,
+        same_shape=False,
+        complex_ok=True,
+    ),
+    Case(
+        "ergodic_moments",
+        lambda g: ergodic_moments(g, n_max=3),
+        lambda r: (r.standard_normal(20),),
+        ((0, "g", 1),),
+        ergodic_moments,
+        same_shape=False,  # (2 n_max + 1,)
+        complex_out=True,
+        complex_ok=True,
+    ),
+    Case(
+        "smoothed_measure",
+        lambda c, t: smoothed_measure(c, t),
+        lambda r: (r.standard_normal(9), r.uniform(-3, 3, 5)),
+        ((0, "moments", 1), (1, "theta", 0)),
+        smoothed_measure,
+        same_shape=False,  # shape of theta
+        complex_ok=True,
+    ),
+    Case("gauss_map", gauss_map, lambda r: (r.uniform(-1, 0, 7),), ((0, "x", 0),), gauss_map),
+    Case(
+        "duffing_vector_field",
+        duffing_vector_field,
+        lambda r: (r.standard_normal((5, 2)),),
+        ((0, "state", 1),),
+        duffing_vector_field,
+    ),
+]
+CREATION_CASES += [
+    CreationCase("gauss_legendre", lambda **kw: gauss_legendre(5, **kw), gauss_legendre),
+    CreationCase("trapezoid", lambda **kw: trapezoid(5, **kw), trapezoid),
+    CreationCase("trapezoid[closed]", lambda **kw: trapezoid(5, periodic=False, **kw), trapezoid),
+    CreationCase("uniform_weights", lambda **kw: uniform_weights(5, **kw), uniform_weights),
+]
 
 
 def _outputs(result: Any) -> list[Any]:
