@@ -24,7 +24,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import inspect
+import statistics
 import sys
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -123,6 +125,30 @@ def main(
         print("\ninterrupted; no output was written", file=sys.stderr)
         code = 130
     raise SystemExit(code)
+
+
+def time_call(fn: Callable[[], Any]) -> float:
+    """Wall time of one call of ``fn`` (``time.perf_counter``)."""
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def interleaved_medians(
+    fns: Mapping[str, Callable[[], Any]], repeats: int, *, warmup: bool = True
+) -> dict[str, float]:
+    """Median wall time of each function, for benches that compare against a baseline in the
+    same run: optionally one untimed warm-up call each, then ``repeats`` rounds, each calling
+    every function once in a rotated order (so that drifting machine load hits all alike)."""
+    if warmup:
+        for fn in fns.values():
+            fn()
+    names = list(fns)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for r in range(repeats):
+        for k in names[r % len(names) :] + names[: r % len(names)]:
+            times[k].append(time_call(fns[k]))
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def bench_main(script: str, argv: Sequence[str] | None = None) -> NoReturn:

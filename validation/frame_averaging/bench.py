@@ -19,12 +19,11 @@ frame_averaging``. Timings depend on the machine: compare ratios from one run on
 from __future__ import annotations
 
 import functools
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from refimpl.validation import _common
 
 from refimpl.frames import frame_average, pca_frame
 
@@ -45,17 +44,6 @@ def _mlp(hidden: int, rng: np.random.Generator) -> Callable[[np.ndarray], np.nda
     return fn
 
 
-def _interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    names = list(fns)
-    times: dict[str, list[float]] = {k: [] for k in names}
-    for r in range(repeats):
-        for k in names[r % len(names) :] + names[: r % len(names)]:
-            start = time.perf_counter()
-            fns[k]()
-            times[k].append(time.perf_counter() - start)
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
 def run(config: dict[str, Any]) -> dict[str, Any]:
     """Time FA against the backbone alone; returns ``{"cases": [...]}``."""
     rng = np.random.default_rng(config.get("seed", 0))
@@ -74,7 +62,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         }
         for f in fns.values():
             f()  # warm-up
-        med = _interleaved(fns, int(config["repeats"]))
+        med = _common.interleaved_medians(fns, int(config["repeats"]), warmup=False)
         goals = {"E": 16.0, "SE": 8.0, "E-vectorized": 16.0, "pca_frame": 1.0}
         names = {
             "E": 'frame_average(group="E") (8 calls)',

@@ -32,13 +32,12 @@ from __future__ import annotations
 
 import functools
 import importlib.util
-import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from refimpl.validation import _common
 
 from refimpl.so3.cg_product import cg_tensor_product
 from refimpl.so3.gaunt_product import gaunt_tensor_product
@@ -64,24 +63,6 @@ GRID = 'gaunt_tensor_product(method="grid")'
 DENSE = "cg_tensor_product (dense reference)"
 E3NN = "e3nn o3.FullTensorProduct (torch CPU, float64)"
 NUMBA = 'cg_tensor_product(backend="numba")'
-
-
-def _time(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def _interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median wall time of each function (warm-up calls done by the caller); ``repeats``
-    rounds, each calling every function once in a rotated order."""
-    names = list(fns)
-    times: dict[str, list[float]] = {k: [] for k in names}
-    for r in range(repeats):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for k in order:
-            times[k].append(_time(fns[k]))
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def _e3nn_factory(lmax: int) -> Callable[[np.ndarray, np.ndarray], Callable[[], Any]] | None:
@@ -170,9 +151,9 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
                 fns["e3nn"] = build(x, y)
         for k in list(fns):
             fns[k]()  # warm-up: tables, code generation, first torch call
-            if _time(fns[k]) > cap:  # one more call to decide on the cap
+            if _common.time_call(fns[k]) > cap:  # one more call to decide on the cap
                 too_slow.add(k)
-        med = _interleaved(fns, repeats)
+        med = _common.interleaved_medians(fns, repeats, warmup=False)
         row = {"lmax": lmax, "channels": channels, **{f"{k}_seconds": v for k, v in med.items()}}
         per_lmax.append(row)
         if "dense" in med:

@@ -16,13 +16,11 @@ Timings depend on the machine: compare ratios, never absolute times across runs.
 
 from __future__ import annotations
 
-import statistics
-import time
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import scipy.signal
+from refimpl.validation import _common
 
 from refimpl.optics import hilbert_transform
 
@@ -30,32 +28,12 @@ QUICK: dict[str, Any] = {"log2_n": 22, "repeats": 5}
 FULL: dict[str, Any] = {"log2_n": 22, "repeats": 15}
 
 
-def _time(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def _interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    """Median wall time of each function; one untimed warm-up call each, then ``repeats``
-    rounds, each round calling every function once in a rotated order."""
-    for fn in fns.values():
-        fn()
-    names = list(fns)
-    times: dict[str, list[float]] = {k: [] for k in names}
-    for r in range(repeats):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for k in order:
-            times[k].append(_time(fns[k]))
-    return {k: statistics.median(v) for k, v in times.items()}
-
-
 def run(config: dict[str, Any]) -> dict[str, Any]:
     """Time the cases of the module docstring; returns ``{"cases": [...]}``."""
     n = 2 ** int(config["log2_n"])
     repeats = int(config["repeats"])
     f = np.random.default_rng(config.get("seed", 0)).standard_normal(n)
-    med = _interleaved(
+    med = _common.interleaved_medians(
         {
             "scipy": lambda: scipy.signal.hilbert(f).imag,
             "fft": lambda: hilbert_transform(f, method="fft"),

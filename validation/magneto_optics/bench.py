@@ -19,12 +19,11 @@ depend on the machine: compare ratios, never absolute times across runs.
 
 from __future__ import annotations
 
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from refimpl.validation import _common
 
 from refimpl.optics import eigen_indices, indirect_rotation, rb_susceptibility
 from refimpl.optics import zeeman as _zeeman
@@ -34,24 +33,6 @@ FULL: dict[str, Any] = {"half_window_mhz": 40000.0, "step_mhz": 10.0, "repeats":
 
 LAM = 780.2413272e-9
 L = 0.002
-
-
-def _time(fn: Callable[[], Any]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
-def _interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
-    for fn in fns.values():
-        fn()
-    names = list(fns)
-    times: dict[str, list[float]] = {k: [] for k in names}
-    for r in range(repeats):
-        order = names[r % len(names) :] + names[: r % len(names)]
-        for k in order:
-            times[k].append(_time(fns[k]))
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
@@ -81,7 +62,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
     if array_api_strict is not None:
         d_strict = array_api_strict.asarray(d)
         timed["chi_strict"] = lambda: rb_susceptibility(d_strict, **kw)
-    med = _interleaved(timed, int(config["repeats"]))
+    med = _common.interleaved_medians(timed, int(config["repeats"]))
     specs = [
         ("indirect_rotation", "indirect", "rb_susceptibility (numpy)", "chi", 0.2),
         ("rb_susceptibility, levels cache cleared", "chi_cold", "rb_susceptibility", "chi", 1.5),
