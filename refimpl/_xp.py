@@ -694,3 +694,37 @@ def einsum(subscripts: str, /, *operands: Array) -> Array:
 
         return jnp.einsum(subscripts, *ops)
     return _einsum_generic(xp, subscripts, ops)
+
+
+def qr_r(a: Array, /) -> Array:
+    """The ``R`` factor of the reduced QR factorisation of ``a`` (shape (..., m, n) ->
+    (..., k, n), ``k = min(m, n)``), without forming ``Q``.
+
+    The standard's ``linalg.qr`` always returns ``Q`` (``m x k``, the size of ``a``), which
+    dominates the memory and time of tall factorisations (``m >> n``). Route per namespace:
+    NumPy ``numpy.linalg.qr(mode="r")``; CuPy ``cupy.linalg.qr(mode="r")``; torch
+    ``torch.linalg.qr(mode="r")``; any other namespace ``xp.linalg.qr(a)[1]`` (same ``R``,
+    ``Q`` formed and discarded). ``R`` is unique up to the signs (phases) of its rows; every
+    route uses Householder reflections (LAPACK ``geqrf``), so the routes agree in sign too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl._xp import qr_r
+    >>> a = np.array([[3.0, 1.0], [4.0, 2.0], [0.0, 2.0]])
+    >>> r = qr_r(a)
+    >>> r.shape, bool(np.allclose(r.T @ r, a.T @ a))
+    ((2, 2), True)
+    """
+    xp, (a,) = as_arrays(a)
+    if compat.is_numpy_namespace(xp):
+        return np.linalg.qr(a, mode="r")
+    if compat.is_cupy_namespace(xp):  # pragma: no cover - needs a GPU
+        import cupy
+
+        return cupy.linalg.qr(a, mode="r")
+    if compat.is_torch_namespace(xp):
+        import torch
+
+        return torch.linalg.qr(a, mode="r")[1]
+    return xp.linalg.qr(a, mode="reduced")[1]

@@ -285,6 +285,32 @@ def test_einsum_matches_numpy(xp, device, subscripts, shapes):
     )
 
 
+@pytest.mark.parametrize("shape", [(7, 3), (3, 3), (2, 9, 4)])
+@pytest.mark.parametrize("kind", ["real", "complex"])
+def test_qr_r_is_the_r_factor(xp, device, shape, kind):
+    """``qr_r`` returns an upper-triangular R with R^* R = A^* A (the defining property), equal
+    to the R of the standard's ``linalg.qr`` (same Householder sign convention)."""
+    real = _xp.default_float(xp, device)
+    gen = np.random.default_rng(1)
+    host = gen.standard_normal(shape)
+    if kind == "complex":
+        host = host + 1j * gen.standard_normal(shape)
+    dtype = real if kind == "real" else _xp.complex_dtype(xp, real)
+    a = xp.asarray(host, dtype=dtype, device=device)
+    r = _xp.qr_r(a)
+    k = min(shape[-2:])
+    assert r.shape == (*shape[:-2], k, shape[-1])
+    rh = xp.conj(xp.linalg.matrix_transpose(r)) if kind == "complex" else r.mT
+    gram = xp.conj(xp.linalg.matrix_transpose(a)) @ a if kind == "complex" else a.mT @ a
+    eps = _xp.eps(xp, real)
+    # Householder QR is backward stable: R^* R = A^* A to a small multiple of eps ||A||^2
+    # (entries O(1), ||A||^2 <= 2 * 9 * 4 here)
+    assert_close(rh @ r, gram, rtol=0.0, atol=200 * eps)
+    r_host = np.asarray(_xp.to_host(r))
+    assert np.all(np.abs(np.tril(r_host, -1)) == 0.0)
+    assert_close(r, xp.linalg.qr(a)[1], rtol=0.0, atol=100 * eps)
+
+
 def test_einsum_generic_route_errors():
     a = array_api_strict.ones((2, 2))
     with pytest.raises(ValueError, match="repeated index"):

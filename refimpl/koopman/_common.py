@@ -197,7 +197,7 @@ def joint_qr(
         )
         raise ValueError(msg)
     stacked = xp.concat([weighted(psi_x, w, xp), weighted(psi_y, w, xp)], axis=1)
-    _, r = xp.linalg.qr(stacked, mode="reduced")
+    r = _xp.qr_r(stacked)  # Q (M x 2N) is never needed
     r11 = r[:n, :n]
     cond = rank_check(xp.abs(xp.linalg.diagonal(r11)), rcond=rcond, what="sqrt(W) psi_x", xp=xp)
     rhs = r[:, n:]  # (k, N)

@@ -17,6 +17,7 @@ spurious eigenvalues ("no spectral pollution").
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -202,7 +203,10 @@ def _prepare(
     zf = xp.reshape(xp.astype(z, cplx), (-1,))
     n = psi_x.shape[1]
     rc = _common.checked_rcond(rcond, n, xp, real)
-    return xp, zf, xp.astype(psi_x, cplx), xp.astype(psi_y, cplx), shape, (w, rc), (real, cplx)
+    # Real dictionaries are factorised in real arithmetic (a quarter of the complex flops);
+    # the small N x N factors are promoted to complex before the shifts (see _tau_flat).
+    work = cplx if xp.isdtype(psi_x.dtype, "complex floating") else real
+    return xp, zf, xp.astype(psi_x, work), xp.astype(psi_y, work), shape, (w, rc), (real, cplx)
 
 
 def _batches(k: int, size: int) -> list[tuple[int, int]]:
@@ -212,18 +216,17 @@ def _batches(k: int, size: int) -> list[tuple[int, int]]:
 
 def _shifted_hermitian(
     zf: Array, ell: Array, a: Array, g: Array | None, xp: Any
-) -> list[tuple[int, int, Array]]:
-    """Batches of ``L - z A^* - conj(z) A + |z|^2 G`` (G = I when None)."""
+) -> Iterator[tuple[int, int, Array]]:
+    """Batches of ``L - z A^* - conj(z) A + |z|^2 G`` (G = I when None), generated one at a
+    time so that memory stays O(batch * N^2) whatever the number of points."""
     n = ell.shape[0]
     ah = _common.ctranspose(a, xp)
     eye = xp.eye(n, dtype=ell.dtype, device=_xp.device(ell)) if g is None else g
-    out = []
     for s, e in _batches(zf.shape[0], n * n):
         zb = zf[s:e][:, None, None]
         mats = ell[None, ...] - zb * ah[None, ...] - xp.conj(zb) * a[None, ...]
         mats = mats + xp.astype(xp.abs(zb) ** 2, ell.dtype) * eye[None, ...]
-        out.append((s, e, mats))
-    return out
+        yield s, e, mats
 
 
 def _gram_whitener(psi_x: Array, psi_y: Array, w: Array, rc: float, xp: Any) -> tuple[Any, ...]:
@@ -334,8 +337,10 @@ def _tau_flat(
     k = zf.shape[0]
     parts: list[Array] = []
     vparts: list[Array] = []
+    cplx = zf.dtype
     if method == "svd":
         r11, t, _ = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
+        r11, t = xp.astype(r11, cplx), xp.astype(t, cplx)
         rows = t.shape[0]
         dev = _xp.device(t)
         e = xp.concat(
@@ -361,16 +366,17 @@ def _tau_flat(
         return tau, None
     if method == "qr":
         r11, t, _ = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
+        r11, t = xp.astype(r11, cplx), xp.astype(t, cplx)
         a_t = t[:n, :]
         ell = _common.ctranspose(t, xp) @ t
         batches = _shifted_hermitian(zf, ell, a_t, None, xp)
         back = r11
     else:
-        ell, a, g, whiten = _gram_whitener(psi_x, psi_y, w, rc, xp)
-        batches = [
+        ell, a, g, whiten = (xp.astype(m, cplx) for m in _gram_whitener(psi_x, psi_y, w, rc, xp))
+        batches = (
             (s, e, whiten[None, ...] @ m @ whiten[None, ...])
             for s, e, m in _shifted_hermitian(zf, ell, a, g, xp)
-        ]
+        )
         back = None
     for _, _, mats in batches:
         if vectors:
