@@ -28,6 +28,7 @@ from refimpl.gp import (
     sm_kernel,
 )
 from tests._helpers import dtype_eps, to_xp
+from tests.gp._convert import to_xp_problem
 
 CASES = [("poisson", (7,)), ("allencahn", (6, 5)), ("advection", (5, 6)), ("poisson", (4, 5, 3))]
 
@@ -143,14 +144,7 @@ def test_loss_follows_namespace(xp, device):
     )
     ref = float(gphm_loss(u, prob, par))
     x = lambda a: to_xp(xp, a, dtype, device)  # noqa: E731
-    xprob = GridPDE(tuple(x(g) for g in prob.grids), x(prob.source), x(prob.boundary))
-    xpar = GPHMParams(
-        tuple(map(x, par.log_w)),
-        tuple(map(x, par.log_ls)),
-        tuple(map(x, par.mu)),
-        x(par.log_tau),
-        x(par.log_v),
-    )
+    xprob, xpar = to_xp_problem(xp, prob, par, dtype, device)
     got = gphm_loss(x(u), xprob, xpar, jitter=1e-3)
     assert got.dtype == dtype
     ref = float(gphm_loss(u, prob, par, jitter=1e-3))

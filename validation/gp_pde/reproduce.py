@@ -26,10 +26,10 @@ Checks, with :mod:`refimpl.gp`:
   minimiser over (U, theta) is unchanged). Allen-Cahn: continuation, i.e. the same profiled
   fit on the Poisson problem with the Allen-Cahn source, then joint L-BFGS over (U, theta)
   from there. Quick mode runs a reduced subset; full mode all cases (sizes in FULL), the
-  2-D ones on reduced grids (48^2-100^2 instead of 200^2-400^2: the profiled CG solve needs
-  thousands of iterations on the official grids) except ``poisson_2d-sin_sin``, which is not
-  trained (it needs >= 200 points per axis); its closed form at the true hyperparameters on
-  the official 400^2 grid is the ``poisson_2d`` entry (full mode).
+  2-D ones on reduced grids (48^2-200^2 instead of 200^2-400^2: the profiled CG solve needs
+  thousands of iterations on the official grids); ``poisson_2d-sin_sin`` on 200^2, the
+  smallest grid that resolves it (its closed form at the true hyperparameters on the
+  official 400^2 grid is the ``poisson_2d`` entry, full mode).
 
 The paper's per-case error table is not transcribed (not verified against the PDF); the
 official repository's own result logs are cited in README.md where they exist.
@@ -90,15 +90,28 @@ FULL: dict[str, Any] = {
         ("poisson_1d-x2_add_sinx", 400, 30, 60, 0),
         ("allencahn_1d-single_sin", 400, 30, 60, 60),
         ("allencahn_1d-sin_cos", 400, 30, 60, 60),
-        # 2-D cases on reduced grids (official: 200^2 / 400^2; README.md): the profiled
-        # closed form (CG) needs thousands of iterations per evaluation on finer grids
-        ("poisson_2d-sin_add_cos", 100, 30, 60, 0),
+        # 2-D cases: sin_add_cos on its official 200^2 grid (operator preconditioner, see
+        # profile_options); Allen-Cahn and advection on reduced grids (official 400^2 /
+        # 200^2; README.md): their profiled closed form (CG, prior basis) needs thousands
+        # of iterations per evaluation on finer grids
+        ("poisson_2d-sin_add_cos", 200, 30, 60, 0),
         ("allencahn_2d-mix-sincos", 48, 30, 30, 30),
         ("advection-sin", 48, 30, 30, 0),
-        # poisson_2d-sin_sin (sin 100x sin 100y on [0, 2 pi]^2, 100 periods per axis) needs
-        # N >= 200 per axis: not trained; its closed form at the true hyperparameters on
-        # the official 400^2 grid is the ``poisson_2d`` entry
+        # sin 100x sin 100y on [0, 2 pi]^2 (100 periods per axis): the smallest grid that
+        # resolves it, 200^2 (official 400^2, where the profiled solve needs > 4000 CG
+        # iterations; 300^2: 2075 at the initial hyperparameters); its closed form at the
+        # true hyperparameters on the official 400^2 grid is the ``poisson_2d`` entry
+        ("poisson_2d-sin_sin", 200, 30, 30, 0),
     ],
+    # per-case options of the profiled solve (gphm_fit): sin_sin uses the operator-basis
+    # preconditioner (31 CG iterations at the initial hyperparameters on 200^2 instead of
+    # 2724) and rejects line-search trials whose solve needs more than 400 iterations
+    "profile_options": {
+        "poisson_2d-sin_sin": {"preconditioner": "operator", "solve_max_iter": 400},
+        # sin_add_cos on the official 200^2 grid, the paper's (unbounded) objective; a box on
+        # the log-precisions (gphm_fit(precision_bounds=...)) did not pass reliably (README)
+        "poisson_2d-sin_add_cos": {"preconditioner": "operator", "solve_max_iter": 400},
+    },
 }
 
 TWO_PI = 2 * math.pi
@@ -132,22 +145,25 @@ def _match(true: tuple[float, ...], freqs: np.ndarray, weights: np.ndarray) -> l
     return [float(np.min(np.abs(keep - f)) / f) for f in true]
 
 
-def _table_case(name: str, n: int, q: int, it1: int, it2: int, n_ck: int) -> dict[str, Any]:
+def _table_case(
+    name: str, n: int, q: int, it1: int, it2: int, n_ck: int, opts: dict[str, Any] | None = None
+) -> dict[str, Any]:
     b = benchmark_problem(name, n_col=n)
     prob = b.problem
     t0 = time.perf_counter()
     common = {"kind": "stm", "exact": b.exact, "test_grids": b.test_grids, "n_checkpoints": n_ck}
+    prof = {"profile_u": True, **(opts or {})}
     if prob.kind == "allencahn":
         # continuation: theta and U from the Poisson problem with the same source, then the
         # joint (U, theta) L-BFGS on Allen-Cahn
         lin = dataclasses.replace(prob, kind="poisson")
         r1 = gphm_fit(lin, n_components=q, freq_scale=b.freq_scale, max_iter=it1,
-                      profile_u=True, **common)  # fmt: skip
+                      **prof, **common)  # fmt: skip
         res = gphm_fit(prob, r1.params, u0=r1.u, max_iter=it2, **common)
         iters = r1.n_iter + res.n_iter
     else:
         res = gphm_fit(prob, n_components=q, freq_scale=b.freq_scale, max_iter=it1,
-                       profile_u=True, **common)  # fmt: skip
+                       **prof, **common)  # fmt: skip
         iters = res.n_iter
     per_axis = [
         _match(b.true_frequencies[j], res.frequencies[j], res.weights[j])
@@ -171,6 +187,14 @@ def _table_case(name: str, n: int, q: int, it1: int, it2: int, n_ck: int) -> dic
         "frequency_rel_err": per_axis,
         "highest_true_frequency": top,
         "highest_frequency_rel_err": float(max(highest)),
+        # spec 1.3.9's stricter criterion: the top-weight mu against the nearest true
+        # frequency, worst axis
+        "top_frequency_rel_err": float(
+            max(
+                min(abs(float(res.frequencies[j][0]) - t) / t for t in b.true_frequencies[j])
+                for j in range(len(prob.shape))
+            )
+        ),
         "n_iter": iters,
         "seconds": time.perf_counter() - t0,
     }
@@ -255,7 +279,9 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
         out["training_2d"] = _train_2d(**config["train_2d"], n_ck=n_ck)
         out["table"] = {}
         for name, n, q, it1, it2 in config["table"]:
-            out["table"][name.replace("-", "_")] = _table_case(name, n, q, it1, it2, n_ck)
+            out["table"][name.replace("-", "_")] = _table_case(
+                name, n, q, it1, it2, n_ck, config.get("profile_options", {}).get(name)
+            )
     if config["train"]:
         xs = np.linspace(0, TWO_PI, 400)
         us = np.sin(100 * xs)
