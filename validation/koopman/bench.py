@@ -1,17 +1,26 @@
 """Benchmark of ``tau_N(z)`` on grids: cost per grid point against the dictionary size N.
 
-RBF-free synthetic data (random Gaussian ``psi_x``, ``psi_y`` of shape (M, N), uniform weights),
-NumPy float64 on the CPU. For each N, ``pseudospectrum(z, ...)`` with ``method="qr"`` (batched
-``eigvalsh`` of N x N Hermitian matrices, the official route) and ``method="svd"`` (batched
-``svdvals`` of 2N x N matrices) is timed on a small grid, repeats interleaved, medians. Reported:
-seconds per grid point, the fitted exponent in N (``estimate_order``), and the projected time of
-the issue's target (200 x 200 grid, N = 500, M = 5e4) = 40 000 x the measured per-point time at
-N = 500 plus the factorisation. No numba backend: each grid point is one LAPACK call already
-(see README, "Performance").
+Synthetic data (random Gaussian ``psi_x``, ``psi_y`` of shape (M, N), uniform weights), NumPy
+float64 on the CPU. For each N:
+
+* ``pseudospectrum(z, ...)`` with ``method="qr"`` (batched ``eigvalsh`` of N x N Hermitian
+  matrices, the official route) and ``method="svd"`` (batched ``svdvals`` of 2N x N matrices) on
+  a small grid, repeats interleaved, medians; seconds per grid point = (time - time of a
+  one-point call) / points, the one-point call being the factorisation;
+* the two routes for the batch of small Hermitian eigenproblems, on the same matrices: the
+  vectorised one ``pseudospectrum`` uses (one batched ``numpy.linalg.eigvalsh`` call) and a
+  numba ``prange`` loop over the grid points calling ``eigvalsh`` per matrix (threads across
+  points instead of inside LAPACK); skipped, with the reason, when numba is not installed.
+
+Reported: seconds per grid point, the fitted exponent in N (``estimate_order``), the route
+ratio numba / vectorised, and the projection of the issue's target (200 x 200 grid, N = 500,
+M = 5e4). Full mode also *times* that target once (``target``): one ``pseudospectrum`` call on
+the 40 000-point grid, wall and process CPU seconds with the load average (minutes).
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from pathlib import Path
@@ -23,17 +32,127 @@ from refimpl.koopman import pseudospectrum
 from refimpl.testing import estimate_order
 
 QUICK: dict[str, Any] = {"n": [25, 50, 100], "m": 2000, "points": 8, "repeats": 3}
-FULL: dict[str, Any] = {"n": [50, 100, 200, 350, 500], "m": 50000, "points": 16, "repeats": 3}
+FULL: dict[str, Any] = {
+    "n": [50, 100, 200, 350, 500],
+    "m": 50000,
+    "points": 16,
+    "repeats": 3,
+    "target": {"grid": 200, "n": 500, "m": 50000},
+}
+
+
+def _data(rng: np.random.Generator, m: int, n: int) -> tuple[np.ndarray, ...]:
+    px = rng.standard_normal((m, n))
+    py = px @ (rng.standard_normal((n, n)) / np.sqrt(n)) + 0.1 * rng.standard_normal((m, n))
+    return px, py, np.full(m, 1.0 / m)
+
+
+def _numba_kernel() -> Any:
+    """A numba ``prange`` loop over grid points, one ``eigvalsh`` per shifted matrix; ``None``
+    when numba is not installed."""
+    try:
+        import numba
+    except ImportError:
+        return None
+
+    @numba.njit(parallel=True, cache=False)
+    def lam_min(z: Any, ell: Any, a: Any) -> Any:  # pragma: no cover - compiled
+        n = ell.shape[0]
+        out = np.empty(z.shape[0])
+        ah = np.conj(a.T).copy()
+        for i in numba.prange(z.shape[0]):
+            zz = z[i]
+            h = ell - zz * ah - np.conj(zz) * a
+            for j in range(n):
+                h[j, j] += abs(zz) ** 2
+            out[i] = np.linalg.eigvalsh(h)[0]
+        return out
+
+    return lam_min
+
+
+def _vectorised(z: np.ndarray, ell: np.ndarray, a: np.ndarray) -> np.ndarray:
+    n = ell.shape[0]
+    zb = z[:, None, None]
+    mats = ell[None] - zb * a.conj().T[None] - np.conj(zb) * a[None]
+    mats = mats + (np.abs(zb) ** 2) * np.eye(n)[None]
+    return np.linalg.eigvalsh(mats)[:, 0]
+
+
+def _routes(rng: np.random.Generator, n: int, points: int, repeats: int, kernel: Any) -> dict:
+    """Median seconds per point of the two eigenproblem routes on the same shifted matrices
+    (``ell``, ``a`` random with the structure of ``T^* T`` and ``T[:N]``)."""
+    t = (rng.standard_normal((2 * n, n)) + 1j * rng.standard_normal((2 * n, n))) / np.sqrt(n)
+    a, ell = t[:n], t.conj().T @ t
+    z = rng.uniform(-1, 1, points) + 1j * rng.uniform(-1, 1, points)
+    out: dict[str, Any] = {}
+    ref = _vectorised(z, ell, a)
+    if kernel is None:
+        out["numba_status"] = "skipped: numba is not installed (the [numba] extra)"
+        times = {"vectorised": []}
+    else:
+        got = kernel(z, ell, a)  # compiles
+        out["numba_max_abs_difference"] = float(np.max(np.abs(got - ref)))
+        times = {"vectorised": [], "numba": []}
+    for _ in range(repeats):
+        for key in times:
+            t0 = time.perf_counter()
+            _vectorised(z, ell, a) if key == "vectorised" else kernel(z, ell, a)
+            times[key].append(time.perf_counter() - t0)
+    for key, v in times.items():
+        out[f"{key}_seconds_per_point"] = statistics.median(v) / points
+    if kernel is not None:
+        out["numba_over_vectorised"] = (
+            out["numba_seconds_per_point"] / out["vectorised_seconds_per_point"]
+        )
+    return out
+
+
+def target(
+    grid: int = 200, n: int = 500, m: int = 50000, seed: int = 0, rows: int | None = None
+) -> dict[str, Any]:
+    """Time the issue's target once: ``tau_N`` on a ``grid x grid`` grid of ``z`` over
+    ``[-1.5, 1.5]^2`` for N = ``n``, M = ``m`` (synthetic data as above, ``method="qr"``).
+
+    ``rows``: time only the first ``rows`` rows of the grid (``rows * grid`` points); the
+    cost is linear in the number of points (independent batches of the same size), and
+    ``projected_seconds_full_grid`` scales the measured per-point time to the whole grid."""
+    rng = np.random.default_rng(seed)
+    px, py, w = _data(rng, m, n)
+    x = np.linspace(-1.5, 1.5, grid)
+    z = (x[None, :] + 1j * x[: grid if rows is None else rows, None]).ravel()
+    load0 = os.getloadavg()
+    c0, t0 = time.process_time(), time.perf_counter()
+    tau_one = pseudospectrum(z[:1], px, py, w)  # the factorisation alone (plus one point)
+    c1, t1 = time.process_time(), time.perf_counter()
+    tau = pseudospectrum(z, px, py, w)
+    c2, t2 = time.process_time(), time.perf_counter()
+    return {
+        "grid": grid,
+        "n": n,
+        "m": m,
+        "points": int(z.size),
+        "seconds": t2 - t1,
+        "process_cpu_seconds": c2 - c1,
+        "factor_seconds": t1 - t0,
+        "factor_cpu_seconds": c1 - c0,
+        "seconds_per_point": (t2 - t1 - (t1 - t0)) / z.size,
+        "projected_seconds_full_grid": (t1 - t0) + (t2 - t1 - (t1 - t0)) / z.size * grid**2,
+        "load_average_before": list(load0),
+        "load_average_after": list(os.getloadavg()),
+        "blas_threads_env": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
+        "tau_min": float(np.min(tau)),
+        "tau_first_matches_one_point_call": bool(np.allclose(tau[:1], tau_one, rtol=1e-10)),
+    }
 
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
     rng = np.random.default_rng(config.get("seed", 0))
+    kernel = _numba_kernel()
     rows, cases = [], []
     for n in config["n"]:
         m = int(config["m"])
-        px = rng.standard_normal((m, n))
-        py = px @ (rng.standard_normal((n, n)) / np.sqrt(n)) + 0.1 * rng.standard_normal((m, n))
-        w = np.full(m, 1.0 / m)
+        px, py, w = _data(rng, m, n)
         z = rng.uniform(-1, 1, int(config["points"])) + 1j * rng.uniform(
             -1, 1, int(config["points"])
         )
@@ -51,12 +170,14 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             times["factor"].append(time.perf_counter() - t0)
         med = {k: statistics.median(v) for k, v in times.items()}
         per_point = {k: max(med[k] - med["factor"], 1e-9) / len(z) for k in ("qr", "svd")}
+        routes = _routes(rng, n, int(config["points"]), int(config["repeats"]), kernel)
         rows.append(
             {
                 "n": n,
                 "m": m,
                 **{f"{k}_seconds_per_point": v for k, v in per_point.items()},
                 "factor_seconds": med["factor"],
+                **{f"route_{k}": v for k, v in routes.items()},
             }
         )
         cases.append(
@@ -72,16 +193,37 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
                 "repeats": int(config["repeats"]),
             }
         )
+        if kernel is not None:
+            ratio = routes["numba_over_vectorised"]
+            cases.append(
+                {
+                    "name": f"eigvalsh route: numba prange vs vectorised (backend if < 1) N={n}",
+                    "n": n,
+                    "seconds_median": routes["numba_seconds_per_point"],
+                    "baseline": "vectorised (batched numpy.linalg.eigvalsh)",
+                    "baseline_seconds_median": routes["vectorised_seconds_per_point"],
+                    "ratio": ratio,
+                    # the decision rule: a numba backend earns its place only if it is
+                    # faster than the vectorised route (ratio < 1) on this machine
+                    "goal_ratio": 1.0,
+                    "meets_goal": bool(ratio < 1.0),
+                    "repeats": int(config["repeats"]),
+                }
+            )
     ns = np.asarray([r["n"] for r in rows], dtype=float)
     fit = estimate_order(ns, np.asarray([r["qr_seconds_per_point"] for r in rows]))
     last = rows[-1]
     projected = 40000 * last["qr_seconds_per_point"] * (500 / last["n"]) ** fit.slope
-    return {
+    out: dict[str, Any] = {
         "cases": cases,
         "rows": rows,
         "qr_exponent": fit.slope,
         "projected_seconds_200x200_N500": projected,
+        "blas_threads_env": os.environ.get("OPENBLAS_NUM_THREADS", "unset"),
     }
+    if config.get("target"):
+        out["target"] = target(**config["target"])
+    return out
 
 
 def plot(result: dict[str, Any], outdir: Path) -> list[Path]:
