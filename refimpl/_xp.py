@@ -198,6 +198,36 @@ def _reject_non_numeric(x: Array, name: str) -> None:
         raise TypeError(msg)
 
 
+def floating(x: Array, /, *, name: str, xp: Namespace) -> Array:
+    """Check that ``x`` is real or complex numeric; promote integers to the default float.
+
+    Real and complex floating arrays keep their dtype. ``bool`` and non-numeric dtypes raise
+    ``TypeError`` naming the argument (the complex-accepting sibling of :func:`real_floating`).
+    """
+    _reject_non_numeric(x, name)
+    if xp.isdtype(x.dtype, "complex floating"):
+        return x
+    if xp.isdtype(x.dtype, "bool"):
+        msg = f"{name} must be a real numeric array or a complex floating array; got bool"
+        raise TypeError(msg)
+    return real_floating(x, name=name, xp=xp)
+
+
+def checked_numeric(
+    x: Array, /, *, name: str, xp: Namespace, min_ndim: int = 1, finite: bool = True
+) -> Array:
+    """:func:`checked_real` for real *or complex* data: :func:`floating`, at least
+    ``min_ndim`` dimensions (ValueError), non-empty, and finite when ``finite``."""
+    x = floating(x, name=name, xp=xp)
+    if x.ndim < min_ndim:
+        msg = f"{name} must have at least {min_ndim} dimension(s); got shape {tuple(x.shape)}"
+        raise ValueError(msg)
+    check_nonempty(x, name=name)
+    if finite:
+        check_finite(x, name=name, xp=xp)
+    return x
+
+
 def checked_real(
     x: Any, /, *, name: str, xp: Namespace, min_ndim: int = 1, finite: bool = True
 ) -> Array:
@@ -728,3 +758,44 @@ def qr_r(a: Array, /) -> Array:
 
         return torch.linalg.qr(a, mode="r")[1]
     return xp.linalg.qr(a, mode="reduced")[1]
+
+
+def eig(a: Array, /) -> tuple[Array, Array]:
+    """Eigenvalues and right eigenvectors (columns, unit 2-norm) of square matrices
+    (..., n, n); the standard has only the Hermitian ``eigh``.
+
+    Route per namespace: NumPy ``numpy.linalg.eig``; torch ``torch.linalg.eig``; CuPy
+    ``cupy.linalg.eig`` where it exists (CuPy >= 14); any other namespace (array_api_strict,
+    JAX, older CuPy): a host round trip through :func:`to_host` / :func:`from_host` (results
+    in ``a``'s dtype, which should be complex: real input gives complex eigenpairs on the
+    NumPy and torch routes).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from refimpl._xp import eig
+    >>> vals, vecs = eig(np.array([[2.0, 0.0], [0.0, 3.0]], dtype=complex))
+    >>> vals.real.tolist()
+    [2.0, 3.0]
+    """
+    xp, (a,) = as_arrays(a)
+    if compat.is_numpy_namespace(xp):
+        vals, vecs = np.linalg.eig(a)
+        return vals, vecs
+    if compat.is_torch_namespace(xp):
+        import torch
+
+        vals, vecs = torch.linalg.eig(a)
+        return vals, vecs
+    if compat.is_cupy_namespace(xp):  # pragma: no cover - needs a GPU
+        import cupy
+
+        if hasattr(cupy.linalg, "eig"):  # CuPy >= 14; older CuPy: the host route below
+            vals, vecs = cupy.linalg.eig(a)
+            return vals, vecs
+    vals_h, vecs_h = np.linalg.eig(to_host(a))
+    dev = device(a)
+    return (
+        from_host(vals_h, xp=xp, dtype=a.dtype, device=dev),
+        from_host(vecs_h, xp=xp, dtype=a.dtype, device=dev),
+    )

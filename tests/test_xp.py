@@ -383,3 +383,47 @@ def test_error_functions_reject_complex_and_bool():
         _xp.erf(np.asarray([1j]))
     with pytest.raises(TypeError, match="x"):
         _xp.ndtr(np.asarray([True]))
+
+
+def test_floating_and_checked_numeric_accept_complex(xp, device):
+    real = _xp.default_float(xp, device)
+    cplx = _xp.complex_dtype(xp, real)
+    z = xp.asarray([1 + 2j, 3j], dtype=cplx, device=device)
+    assert _xp.floating(z, name="z", xp=xp).dtype == cplx
+    assert _xp.checked_numeric(z, name="z", xp=xp) is z
+    ints = xp.asarray([1, 2], device=device)
+    assert _xp.floating(ints, name="z", xp=xp).dtype == real
+    with pytest.raises(TypeError, match="z must be a real numeric array or a complex"):
+        _xp.floating(xp.asarray([True], device=device), name="z", xp=xp)
+    with pytest.raises(ValueError, match="z must have at least 2 dimension"):
+        _xp.checked_numeric(z, name="z", xp=xp, min_ndim=2)
+    bad = xp.asarray([1 + 0j, complex(math.nan, 0.0)], dtype=cplx, device=device)
+    with pytest.raises(ValueError, match="z"):
+        _xp.checked_numeric(bad, name="z", xp=xp)
+    assert _xp.checked_numeric(bad, name="z", xp=xp, finite=False) is bad
+
+
+def test_floating_rejects_non_numeric_numpy():
+    with pytest.raises(TypeError, match="z must be a numeric array"):
+        _xp.floating(np.array(["a"]), name="z", xp=np)
+
+
+def test_eig_satisfies_the_eigen_equation(xp, device):
+    """A V = V diag(lambda) with unit columns, on every route (host round trip for strict)."""
+    real = _xp.default_float(xp, device)
+    cplx = _xp.complex_dtype(xp, real)
+    gen = np.random.default_rng(4)
+    host = gen.standard_normal((5, 5)) + 1j * gen.standard_normal((5, 5))
+    a = xp.asarray(host, dtype=cplx, device=device)
+    vals, vecs = _xp.eig(a)
+    eps = _xp.eps(xp, real)
+    # backward-stable eigensolver, ||A|| ~ 5, well-separated random eigenvalues: 1e3 eps
+    assert_close(a @ vecs, vecs * vals[None, :], rtol=0.0, atol=1e3 * eps)
+    assert_close(xp.linalg.vector_norm(vecs, axis=0), xp.ones(5, dtype=real, device=device),
+                 rtol=0.0, atol=100 * eps)  # fmt: skip
+    assert_close(
+        xp.sort(xp.real(vals)),
+        xp.asarray(np.sort(np.linalg.eigvals(host).real), dtype=real, device=device),
+        rtol=0.0,
+        atol=1e3 * eps,
+    )

@@ -1,56 +1,15 @@
-"""Private helpers of :mod:`refimpl.koopman`: input checks for snapshot data and a
-non-Hermitian eigenvalue shim.
-
-``eig`` is the one routine the Array API standard lacks here (spec ``scientific.md`` header:
-"non-Hermitian ``eig`` (EDMD only)"). It is written privately so that the lead can move it to
-``refimpl/_xp.py``. Route per namespace: NumPy ``numpy.linalg.eig``; torch
-``torch.linalg.eig``; CuPy ``cupy.linalg.eig`` where it exists (CuPy >= 14); any other
-namespace (array_api_strict, JAX, older CuPy, ...): a host round trip through
-:func:`refimpl._xp.to_host` / :func:`refimpl._xp.from_host`.
-"""
+"""Private helpers of :mod:`refimpl.koopman`: input checks for snapshot data, weights and
+the joint QR. The generic shims live in :mod:`refimpl._xp` (``eig``, ``checked_numeric``,
+``qr_r``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import array_api_compat as compat
-import numpy as np
-
 from refimpl import _xp
 
 Array = Any
 Namespace = Any
-
-
-def describe_kind(xp: Namespace, dtype: Any) -> str:
-    if xp.isdtype(dtype, "bool"):
-        return "bool"
-    if xp.isdtype(dtype, "complex floating"):
-        return "complex"
-    return "non-numeric"
-
-
-def checked_numeric(
-    x: Any, /, *, name: str, xp: Namespace, min_ndim: int = 1, finite: bool = True
-) -> Array:
-    """Like :func:`refimpl._xp.checked_real`, but complex floating arrays are accepted too
-    (dictionary evaluations, Fourier features, complex shifts ``z``). Integers are promoted to
-    the default real float; bool and non-numeric dtypes raise ``TypeError``."""
-    if isinstance(x, np.ndarray) and x.dtype.kind not in "biufc":
-        msg = f"{name} must be a numeric array; got dtype {x.dtype}"
-        raise TypeError(msg)
-    if not xp.isdtype(x.dtype, "complex floating"):
-        if xp.isdtype(x.dtype, "bool"):
-            msg = f"{name} must be a real numeric array or a complex floating array; got bool"
-            raise TypeError(msg)
-        x = _xp.real_floating(x, name=name, xp=xp)
-    if x.ndim < min_ndim:
-        msg = f"{name} must have at least {min_ndim} dimension(s); got shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    _xp.check_nonempty(x, name=name)
-    if finite:
-        _xp.check_finite(x, name=name, xp=xp)
-    return x
 
 
 def real_dtype_of(xp: Namespace, dtype: Any) -> Any:
@@ -75,8 +34,8 @@ def check_snapshots(
     cast to one dtype (complex if either is complex, else real; float64 if any input is) and
     the weights to the common real dtype."""
     xp, (psi_x, psi_y, w) = _xp.as_arrays(psi_x, psi_y, w)
-    psi_x = checked_numeric(psi_x, name="psi_x", xp=xp, min_ndim=2)
-    psi_y = checked_numeric(psi_y, name="psi_y", xp=xp, min_ndim=2)
+    psi_x = _xp.checked_numeric(psi_x, name="psi_x", xp=xp, min_ndim=2)
+    psi_y = _xp.checked_numeric(psi_y, name="psi_y", xp=xp, min_ndim=2)
     w = _xp.checked_real(w, name="w", xp=xp, min_ndim=1)
     if psi_x.ndim != 2:
         msg = f"psi_x must be 2-D (M snapshots, N functions); got shape {tuple(psi_x.shape)}"
@@ -112,35 +71,6 @@ def check_snapshots(
 def ctranspose(a: Array, xp: Namespace) -> Array:
     """Conjugate transpose of the last two axes."""
     return xp.conj(xp.linalg.matrix_transpose(a))
-
-
-def eig(a: Array, /) -> tuple[Array, Array]:
-    """Eigenvalues and right eigenvectors (columns) of a square complex matrix.
-
-    Routes: see the module docstring. Eigenvectors have unit 2-norm (LAPACK convention).
-    """
-    xp = compat.array_namespace(a)
-    if compat.is_numpy_namespace(xp):
-        vals, vecs = np.linalg.eig(a)
-        return vals, vecs
-    if compat.is_torch_namespace(xp):
-        import torch
-
-        vals, vecs = torch.linalg.eig(a)
-        return vals, vecs
-    if compat.is_cupy_namespace(xp):  # pragma: no cover - needs a GPU
-        import cupy
-
-        if hasattr(cupy.linalg, "eig"):  # CuPy >= 14; older CuPy: the host route below
-            vals, vecs = cupy.linalg.eig(a)
-            return vals, vecs
-    host = _xp.to_host(a)
-    vals_h, vecs_h = np.linalg.eig(host)
-    dev = _xp.device(a)
-    return (
-        _xp.from_host(vals_h, xp=xp, dtype=a.dtype, device=dev),
-        _xp.from_host(vecs_h, xp=xp, dtype=a.dtype, device=dev),
-    )
 
 
 def weighted(psi: Array, w: Array, xp: Namespace) -> Array:

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from refimpl import _xp
-from refimpl.koopman import _common
 from refimpl.koopman.dictionaries import _interval
 
 __all__ = [
@@ -483,7 +482,7 @@ def snapshot_matrices(
     out = []
     for name, pts in (("psi_x", x), ("psi_y", y)):
         psi = feature_map(pts)
-        psi = _common.checked_numeric(psi, name=f"feature_map output {name}", xp=xp)
+        psi = _xp.checked_numeric(psi, name=f"feature_map output {name}", xp=xp)
         if psi.ndim != 2 or psi.shape[0] != x.shape[0]:
             msg = (
                 f"feature_map must return an array of shape (M, N) with M = {x.shape[0]}; "

@@ -176,7 +176,7 @@ def edmd(psi_x: Array, psi_y: Array, w: Array, /, *, rcond: float | None = None)
     psi_y = xp.astype(psi_y, cplx)
     r11, t, cond = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
     a_tilde = t[:n, :]
-    vals, u = _common.eig(a_tilde)
+    vals, u = _xp.eig(a_tilde)
     # v = R^{-1} u, then v^* G v = ||u||^2: normalise u
     u = u / xp.linalg.vector_norm(u, axis=0)[None, :]
     v = xp.linalg.solve(r11, u)
@@ -251,8 +251,8 @@ def eigenfunctions(psi: Array, coefficients: Array, /) -> Array:
     [2.0, 5.0]
     """
     xp, (psi, coefficients) = _xp.as_arrays(psi, coefficients)
-    psi = _common.checked_numeric(psi, name="psi", xp=xp, min_ndim=2)
-    coefficients = _common.checked_numeric(coefficients, name="coefficients", xp=xp)
+    psi = _xp.checked_numeric(psi, name="psi", xp=xp, min_ndim=2)
+    coefficients = _xp.checked_numeric(coefficients, name="coefficients", xp=xp)
     if psi.ndim != 2:
         msg = f"psi must be 2-D (P points, N functions); got shape {tuple(psi.shape)}"
         raise ValueError(msg)

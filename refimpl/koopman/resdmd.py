@@ -91,8 +91,8 @@ def residuals(z: Array, g: Array, psi_x: Array, psi_y: Array, w: Array, /) -> Ar
     xp, psi_x, psi_y, w, real, cplx = _common.check_snapshots(psi_x, psi_y, w)
     xp2, (z, g) = _xp.as_arrays(z, g)
     _same_namespace(xp, xp2, psi_x, z)
-    z = _common.checked_numeric(z, name="z", xp=xp, min_ndim=1)
-    g = _common.checked_numeric(g, name="g", xp=xp, min_ndim=2)
+    z = _xp.checked_numeric(z, name="z", xp=xp, min_ndim=1)
+    g = _xp.checked_numeric(g, name="g", xp=xp, min_ndim=2)
     n = psi_x.shape[1]
     if z.ndim != 1:
         msg = f"z must be 1-D (K candidate eigenvalues); got shape {tuple(z.shape)}"
@@ -196,7 +196,7 @@ def _prepare(
     xp, psi_x, psi_y, w, real, cplx = _common.check_snapshots(psi_x, psi_y, w)
     xp2, (z,) = _xp.as_arrays(z)
     _same_namespace(xp, xp2, psi_x, z)
-    z = _common.checked_numeric(z, name="z", xp=xp, min_ndim=0)
+    z = _xp.checked_numeric(z, name="z", xp=xp, min_ndim=0)
     if _common.real_dtype_of(xp, z.dtype) == xp.float64:
         real, cplx = xp.float64, xp.complex128
     shape = tuple(z.shape)
@@ -558,7 +558,7 @@ def verified_spectrum(
     ([-0.5, 1.0], 0.0)
     """
     xp, (z, tau) = _xp.as_arrays(z, tau)
-    z = _common.checked_numeric(z, name="z", xp=xp, min_ndim=0)
+    z = _xp.checked_numeric(z, name="z", xp=xp, min_ndim=0)
     tau = _xp.checked_real(tau, name="tau", xp=xp, min_ndim=0)
     if tuple(tau.shape) != tuple(z.shape):
         msg = f"tau must have the shape of z {tuple(z.shape)}; got shape {tuple(tau.shape)}"

@@ -68,7 +68,7 @@ def ergodic_moments(g: Array, /, *, n_max: int) -> Array:
     ([0.540302, 1.0, 0.540302], [-0.841471, 0.841471])
     """
     xp, (g,) = _xp.as_arrays(g)
-    g = _common.checked_numeric(g, name="g", xp=xp, min_ndim=1)
+    g = _xp.checked_numeric(g, name="g", xp=xp, min_ndim=1)
     if g.ndim != 1:
         msg = f"g must be 1-D (values along one trajectory); got shape {tuple(g.shape)}"
         raise ValueError(msg)
@@ -150,7 +150,7 @@ def smoothed_measure(moments: Array, theta: Array, /, *, filter: str = "cosine")
     import numpy as np
 
     xp, (moments, theta) = _xp.as_arrays(moments, theta)
-    moments = _common.checked_numeric(moments, name="moments", xp=xp, min_ndim=1)
+    moments = _xp.checked_numeric(moments, name="moments", xp=xp, min_ndim=1)
     theta = _xp.checked_real(theta, name="theta", xp=xp, min_ndim=0)
     if moments.ndim != 1 or moments.shape[0] < 3 or moments.shape[0] % 2 == 0:
         msg = f"moments must be 1-D of odd length 2N + 1 >= 3; got shape {tuple(moments.shape)}"
