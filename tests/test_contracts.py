@@ -1169,6 +1169,14 @@ PUBLIC_CASES += [
         complex_ok=True,
     ),
     Case(
+        "pseudospectrum[auto]",  # the numba kernel for NumPy input (numba installed)
+        lambda z, px, py, w: pseudospectrum(z, px, py, w, backend="auto"),
+        lambda r: (r.uniform(-1, 1, 6), *_snapshots(r)),
+        ((0, "z", 0), (1, "psi_x", 2), (2, "psi_y", 2), (3, "w", 1)),
+        pseudospectrum,
+        complex_ok=True,
+    ),
+    Case(
         "pseudospectrum[gram]",
         lambda z, px, py, w: pseudospectrum(z, px, py, w, method="gram"),
         lambda r: (r.uniform(-1, 1, 6), *_snapshots(r)),

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from refimpl import _xp
+from refimpl import _dispatch, _xp
 from refimpl.koopman import _common
 from refimpl.koopman.edmd import EDMDResult, edmd, galerkin
 
@@ -38,6 +38,20 @@ Array = Any
 _METHODS = ("qr", "gram", "svd")
 #: complex elements of one batch of shifted matrices (64 MiB in complex128)
 _BATCH_ELEMENTS = 1 << 22
+#: smallest eigenvalue of the shifted Hermitian matrices ("qr" and "gram" forms)
+_LAM_MIN = "koopman.pseudospectrum"
+#: the "svd" form has only the reference implementation
+_SVD = "koopman.pseudospectrum_svd"
+
+_dispatch.register(_LAM_MIN, "reference", "refimpl.koopman.resdmd:_lam_min_reference")
+_dispatch.register(
+    _LAM_MIN,
+    "numba",
+    "refimpl.backends._koopman_numba:lam_min_numba",
+    requires=["numba", "threadpoolctl"],
+    namespaces=["numpy"],
+)
+_dispatch.register(_SVD, "reference", "refimpl.koopman.resdmd:_tau_svd")
 
 
 # ----------------------------------------------------------------------------- residuals
@@ -249,6 +263,7 @@ def pseudospectrum(
     *,
     method: str = "qr",
     rcond: float | None = None,
+    backend: str = "reference",
 ) -> Array:
     r"""The ResDMD pseudospectrum function ``tau_N(z) = min_g res(z, g)`` on points ``z``.
 
@@ -272,6 +287,16 @@ def pseudospectrum(
     rcond : float, optional
         Rank-deficiency threshold on ``|R_ii| / max |R_jj|`` (on ``sqrt`` of the eigenvalues of
         ``G`` for ``"gram"``). Default ``N * eps``.
+    backend : {"reference", "numba", "auto"}
+        How the smallest eigenvalues of the shifted matrices are computed (``"qr"`` and
+        ``"gram"``; the factorisation is the same). ``"reference"``: batches of shifted
+        matrices, one batched ``eigvalsh`` per batch, any namespace and device (threads, if
+        any, inside LAPACK). ``"numba"`` (``pip install 'refimpl[numba]'``: numba and
+        threadpoolctl): NumPy arrays only, a ``prange`` loop over the points with one
+        ``eigvalsh`` per matrix (threads across points, BLAS limited to one thread during the
+        call); agrees with the reference to round-off, measured 0.5-0.7x its time on two cores
+        (N = 25..500; ``validation/koopman/README.md``). ``"auto"``: numba for NumPy input when
+        installed, else the reference. ``method="svd"`` has the reference only.
 
     Returns
     -------
@@ -282,11 +307,15 @@ def pseudospectrum(
     Raises
     ------
     TypeError
-        Bool or non-numeric arrays, complex weights, mixed namespaces.
+        Bool or non-numeric arrays, complex weights, mixed namespaces, ``backend="numba"``
+        with non-NumPy arrays.
     ValueError
         Mismatched snapshot shapes, negative or non-finite weights, non-finite ``z``,
-        ``M < N``, an unknown ``method``, or a numerically rank-deficient ``sqrt(W) Psi_X``
-        (the message gives the condition-number estimate).
+        ``M < N``, an unknown ``method`` or ``backend``, ``backend="numba"`` with
+        ``method="svd"``, or a numerically rank-deficient ``sqrt(W) Psi_X`` (the message
+        gives the condition-number estimate).
+    refimpl._dispatch.BackendUnavailableError
+        ``backend="numba"`` without numba installed.
 
     Notes
     -----
@@ -318,8 +347,83 @@ def pseudospectrum(
     [0.0, 1.0, 0.0]
     """
     xp, zf, psi_x, psi_y, shape, (w, rc), (real, _) = _prepare(z, psi_x, psi_y, w, method, rcond)
-    tau = _tau_flat(xp, zf, psi_x, psi_y, w, method, rc, vectors=False)[0]
+    ns = _xp.namespace_name(xp)
+    impl = _dispatch.resolve(_SVD if method == "svd" else _LAM_MIN, backend, ns)
+    if method == "svd":
+        tau = impl(xp, zf, psi_x, psi_y, w, rc, vectors=False)[0]
+    else:
+        tau = _tau_flat(xp, zf, psi_x, psi_y, w, method, rc, vectors=False, lam_min=impl)[0]
     return xp.reshape(xp.astype(tau, real), shape)
+
+
+def _tau_svd(
+    xp: Any, zf: Array, psi_x: Array, psi_y: Array, w: Array, rc: float, *, vectors: bool
+) -> tuple[Array, Array | None]:
+    """``tau = sigma_min(T - z E)`` (``method="svd"``), batched ``svdvals``/``svd``."""
+    n = psi_x.shape[1]
+    k = zf.shape[0]
+    parts: list[Array] = []
+    vparts: list[Array] = []
+    cplx = zf.dtype
+    r11, t, _ = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
+    r11, t = xp.astype(r11, cplx), xp.astype(t, cplx)
+    rows = t.shape[0]
+    dev = _xp.device(t)
+    e = xp.concat(
+        [
+            xp.eye(n, dtype=t.dtype, device=dev),
+            xp.zeros((rows - n, n), dtype=t.dtype, device=dev),
+        ],
+        axis=0,
+    )
+    for s, stop in _batches(k, rows * n):
+        zb = zf[s:stop][:, None, None]
+        mats = t[None, ...] - zb * e[None, ...]
+        if vectors:
+            _, sv, vh = xp.linalg.svd(mats, full_matrices=False)
+            parts.append(sv[:, -1])
+            vparts.append(xp.conj(vh[:, -1, :]))
+        else:
+            parts.append(xp.linalg.svdvals(mats)[:, -1])
+    tau = xp.concat(parts) if parts else xp.zeros((0,), device=_xp.device(zf))
+    if vectors:
+        u = xp.linalg.matrix_transpose(xp.concat(vparts, axis=0))  # (N, K)
+        return tau, xp.linalg.solve(r11, u)
+    return tau, None
+
+
+def _hermitian_form(
+    xp: Any, zf: Array, psi_x: Array, psi_y: Array, w: Array, method: str, rc: float
+) -> tuple[Array, Array, Array | None, Array, bool]:
+    """``(L, A, G, back, solve)`` with ``tau(z)^2 = lambda_min(L - z A^* - conj(z) A + |z|^2
+    G)`` (``G = I`` when None); an eigenvector ``u`` maps to the dictionary coefficients
+    ``back^{-1} u`` (``solve``) or ``back @ u``.
+
+    ``"qr"``: ``L = T^* T``, ``A = T[:N]``, ``back = R11``. ``"gram"``: the whitened Galerkin
+    matrices ``W L W``, ``W A W``, ``W G W`` with ``W = G^{-1/2}`` Hermitian, so that
+    ``W (L - z A^* - conj(z) A + |z|^2 G) W`` is formed once, not per point."""
+    n = psi_x.shape[1]
+    cplx = zf.dtype
+    if method == "qr":
+        r11, t, _ = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
+        r11, t = xp.astype(r11, cplx), xp.astype(t, cplx)
+        return _common.ctranspose(t, xp) @ t, t[:n, :], None, r11, True
+    ell, a, g, whiten = (xp.astype(m, cplx) for m in _gram_whitener(psi_x, psi_y, w, rc, xp))
+    return (
+        whiten @ ell @ whiten,
+        whiten @ a @ whiten,
+        whiten @ g @ whiten,
+        whiten,
+        False,
+    )
+
+
+def _lam_min_reference(zf: Array, ell: Array, a: Array, g: Array | None, xp: Any) -> Array:
+    """Smallest eigenvalues of the shifted matrices: one batched ``eigvalsh`` per batch."""
+    parts = [xp.linalg.eigvalsh(m)[:, 0] for _, _, m in _shifted_hermitian(zf, ell, a, g, xp)]
+    if not parts:
+        return xp.zeros((0,), dtype=_common.real_dtype_of(xp, ell.dtype), device=_xp.device(zf))
+    return xp.concat(parts)
 
 
 def _tau_flat(
@@ -332,65 +436,26 @@ def _tau_flat(
     rc: float,
     *,
     vectors: bool,
+    lam_min: Any = None,
 ) -> tuple[Array, Array | None]:
-    n = psi_x.shape[1]
-    k = zf.shape[0]
+    """``tau`` on the flat ``zf`` (and the coefficient vectors when ``vectors``);
+    ``lam_min``: the resolved smallest-eigenvalue implementation (reference when None)."""
+    if method == "svd":
+        return _tau_svd(xp, zf, psi_x, psi_y, w, rc, vectors=vectors)
+    ell, a, g, back, solve = _hermitian_form(xp, zf, psi_x, psi_y, w, method, rc)
+    if not vectors:
+        lam = (lam_min or _lam_min_reference)(zf, ell, a, g, xp)
+        return xp.sqrt(xp.clip(lam, 0.0, None)), None
     parts: list[Array] = []
     vparts: list[Array] = []
-    cplx = zf.dtype
-    if method == "svd":
-        r11, t, _ = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
-        r11, t = xp.astype(r11, cplx), xp.astype(t, cplx)
-        rows = t.shape[0]
-        dev = _xp.device(t)
-        e = xp.concat(
-            [
-                xp.eye(n, dtype=t.dtype, device=dev),
-                xp.zeros((rows - n, n), dtype=t.dtype, device=dev),
-            ],
-            axis=0,
-        )
-        for s, stop in _batches(k, rows * n):
-            zb = zf[s:stop][:, None, None]
-            mats = t[None, ...] - zb * e[None, ...]
-            if vectors:
-                _, sv, vh = xp.linalg.svd(mats, full_matrices=False)
-                parts.append(sv[:, -1])
-                vparts.append(xp.conj(vh[:, -1, :]))
-            else:
-                parts.append(xp.linalg.svdvals(mats)[:, -1])
-        tau = xp.concat(parts) if parts else xp.zeros((0,), device=_xp.device(zf))
-        if vectors:
-            u = xp.linalg.matrix_transpose(xp.concat(vparts, axis=0))  # (N, K)
-            return tau, xp.linalg.solve(r11, u)
-        return tau, None
-    if method == "qr":
-        r11, t, _ = _common.joint_qr(psi_x, psi_y, w, rcond=rc, xp=xp)
-        r11, t = xp.astype(r11, cplx), xp.astype(t, cplx)
-        a_t = t[:n, :]
-        ell = _common.ctranspose(t, xp) @ t
-        batches = _shifted_hermitian(zf, ell, a_t, None, xp)
-        back = r11
-    else:
-        ell, a, g, whiten = (xp.astype(m, cplx) for m in _gram_whitener(psi_x, psi_y, w, rc, xp))
-        batches = (
-            (s, e, whiten[None, ...] @ m @ whiten[None, ...])
-            for s, e, m in _shifted_hermitian(zf, ell, a, g, xp)
-        )
-        back = None
-    for _, _, mats in batches:
-        if vectors:
-            lam, vec = xp.linalg.eigh(mats)
-            parts.append(lam[:, 0])
-            vparts.append(vec[:, :, 0])
-        else:
-            parts.append(xp.linalg.eigvalsh(mats)[:, 0])
-    lam_min = xp.concat(parts) if parts else xp.zeros((0,), device=_xp.device(zf))
-    tau = xp.sqrt(xp.clip(lam_min, 0.0, None))
-    if not vectors:
-        return tau, None
+    for _, _, mats in _shifted_hermitian(zf, ell, a, g, xp):
+        lam, vec = xp.linalg.eigh(mats)
+        parts.append(lam[:, 0])
+        vparts.append(vec[:, :, 0])
+    lam_all = xp.concat(parts) if parts else xp.zeros((0,), device=_xp.device(zf))
+    tau = xp.sqrt(xp.clip(lam_all, 0.0, None))
     u = xp.linalg.matrix_transpose(xp.concat(vparts, axis=0))
-    coef = xp.linalg.solve(back, u) if back is not None else whiten @ u
+    coef = xp.linalg.solve(back, u) if solve else back @ u
     return tau, coef
 
 

@@ -7,10 +7,12 @@ float64 on the CPU. For each N:
   matrices, the official route) and ``method="svd"`` (batched ``svdvals`` of 2N x N matrices) on
   a small grid, repeats interleaved, medians; seconds per grid point = (time - time of a
   one-point call) / points, the one-point call being the factorisation;
-* the two routes for the batch of small Hermitian eigenproblems, on the same matrices: the
-  vectorised one ``pseudospectrum`` uses (one batched ``numpy.linalg.eigvalsh`` call) and a
-  numba ``prange`` loop over the grid points calling ``eigvalsh`` per matrix (threads across
-  points instead of inside LAPACK); skipped, with the reason, when numba is not installed.
+* the two routes for the batch of small Hermitian eigenproblems, on the same matrices (one
+  full batch of grid points): ``backend="reference"`` (one batched ``numpy.linalg.eigvalsh``
+  call per batch, threads inside LAPACK) and ``backend="numba"`` (the kernel of
+  ``refimpl.backends._koopman_numba``: a ``prange`` loop over the grid points, one
+  ``eigvalsh`` per matrix, threads across points); skipped, with the reason, when numba is
+  not installed.
 
 Reported: seconds per grid point, the fitted exponent in N (``estimate_order``), the route
 ratio numba / vectorised, and the projection of the issue's target (200 x 200 grid, N = 500,
@@ -37,7 +39,7 @@ FULL: dict[str, Any] = {
     "m": 50000,
     "points": 16,
     "repeats": 3,
-    "target": {"grid": 200, "n": 500, "m": 50000},
+    "target": {"grid": 200, "n": 500, "m": 50000, "backend": "auto"},
 }
 
 
@@ -47,61 +49,49 @@ def _data(rng: np.random.Generator, m: int, n: int) -> tuple[np.ndarray, ...]:
     return px, py, np.full(m, 1.0 / m)
 
 
-def _numba_kernel() -> Any:
-    """A numba ``prange`` loop over grid points, one ``eigvalsh`` per shifted matrix; ``None``
-    when numba is not installed."""
-    try:
-        import numba
-    except ImportError:
-        return None
+def _route_kernels() -> tuple[Any, Any, str | None]:
+    """The two implementations of the smallest-eigenvalue step behind
+    ``pseudospectrum(backend="reference")`` and ``backend="numba"``, called on identical
+    matrices; the numba one is ``None`` (with the reason) when numba is not installed."""
+    import importlib
+    import importlib.util
 
-    @numba.njit(parallel=True, cache=False)
-    def lam_min(z: Any, ell: Any, a: Any) -> Any:  # pragma: no cover - compiled
-        n = ell.shape[0]
-        out = np.empty(z.shape[0])
-        ah = np.conj(a.T).copy()
-        for i in numba.prange(z.shape[0]):
-            zz = z[i]
-            h = ell - zz * ah - np.conj(zz) * a
-            for j in range(n):
-                h[j, j] += abs(zz) ** 2
-            out[i] = np.linalg.eigvalsh(h)[0]
-        return out
+    reference = importlib.import_module("refimpl.koopman.resdmd")._lam_min_reference
+    if importlib.util.find_spec("numba") is None:
+        return reference, None, "skipped: numba is not installed (the [numba] extra)"
+    from refimpl.backends._koopman_numba import lam_min_numba
 
-    return lam_min
+    return reference, lam_min_numba, None
 
 
-def _vectorised(z: np.ndarray, ell: np.ndarray, a: np.ndarray) -> np.ndarray:
-    n = ell.shape[0]
-    zb = z[:, None, None]
-    mats = ell[None] - zb * a.conj().T[None] - np.conj(zb) * a[None]
-    mats = mats + (np.abs(zb) ** 2) * np.eye(n)[None]
-    return np.linalg.eigvalsh(mats)[:, 0]
-
-
-def _routes(rng: np.random.Generator, n: int, points: int, repeats: int, kernel: Any) -> dict:
+def _routes(rng: np.random.Generator, n: int, repeats: int) -> dict:
     """Median seconds per point of the two eigenproblem routes on the same shifted matrices
-    (``ell``, ``a`` random with the structure of ``T^* T`` and ``T[:N]``)."""
+    (``ell``, ``a`` random with the structure of ``T^* T`` and ``T[:N]``), over one full batch
+    of the reference route (``2**22 / N**2`` points, at least 16): the size a grid is
+    processed in, so thread start-up is amortised as on a real grid."""
+    reference, numba_route, why = _route_kernels()
     t = (rng.standard_normal((2 * n, n)) + 1j * rng.standard_normal((2 * n, n))) / np.sqrt(n)
     a, ell = t[:n], t.conj().T @ t
+    points = max(16, (1 << 22) // (n * n))
     z = rng.uniform(-1, 1, points) + 1j * rng.uniform(-1, 1, points)
-    out: dict[str, Any] = {}
-    ref = _vectorised(z, ell, a)
-    if kernel is None:
-        out["numba_status"] = "skipped: numba is not installed (the [numba] extra)"
-        times = {"vectorised": []}
+    out: dict[str, Any] = {"points": points}
+    ref = np.asarray(reference(z, ell, a, None, np))
+    routes = {"vectorised": reference}
+    if numba_route is None:
+        out["numba_status"] = why
     else:
-        got = kernel(z, ell, a)  # compiles
+        got = numba_route(z, ell, a, None, np)  # compiles (or loads the cache)
         out["numba_max_abs_difference"] = float(np.max(np.abs(got - ref)))
-        times = {"vectorised": [], "numba": []}
+        routes["numba"] = numba_route
+    times: dict[str, list[float]] = {key: [] for key in routes}
     for _ in range(repeats):
-        for key in times:
+        for key, route in routes.items():
             t0 = time.perf_counter()
-            _vectorised(z, ell, a) if key == "vectorised" else kernel(z, ell, a)
+            route(z, ell, a, None, np)
             times[key].append(time.perf_counter() - t0)
     for key, v in times.items():
         out[f"{key}_seconds_per_point"] = statistics.median(v) / points
-    if kernel is not None:
+    if numba_route is not None:
         out["numba_over_vectorised"] = (
             out["numba_seconds_per_point"] / out["vectorised_seconds_per_point"]
         )
@@ -109,10 +99,16 @@ def _routes(rng: np.random.Generator, n: int, points: int, repeats: int, kernel:
 
 
 def target(
-    grid: int = 200, n: int = 500, m: int = 50000, seed: int = 0, rows: int | None = None
+    grid: int = 200,
+    n: int = 500,
+    m: int = 50000,
+    seed: int = 0,
+    rows: int | None = None,
+    backend: str = "reference",
 ) -> dict[str, Any]:
     """Time the issue's target once: ``tau_N`` on a ``grid x grid`` grid of ``z`` over
-    ``[-1.5, 1.5]^2`` for N = ``n``, M = ``m`` (synthetic data as above, ``method="qr"``).
+    ``[-1.5, 1.5]^2`` for N = ``n``, M = ``m`` (synthetic data as above, ``method="qr"``,
+    ``pseudospectrum(..., backend=backend)``).
 
     ``rows``: time only the first ``rows`` rows of the grid (``rows * grid`` points); the
     cost is linear in the number of points (independent batches of the same size), and
@@ -123,12 +119,13 @@ def target(
     z = (x[None, :] + 1j * x[: grid if rows is None else rows, None]).ravel()
     load0 = os.getloadavg()
     c0, t0 = time.process_time(), time.perf_counter()
-    tau_one = pseudospectrum(z[:1], px, py, w)  # the factorisation alone (plus one point)
+    tau_one = pseudospectrum(z[:1], px, py, w, backend=backend)  # factorisation (+ 1 point)
     c1, t1 = time.process_time(), time.perf_counter()
-    tau = pseudospectrum(z, px, py, w)
+    tau = pseudospectrum(z, px, py, w, backend=backend)
     c2, t2 = time.process_time(), time.perf_counter()
     return {
         "grid": grid,
+        "backend": backend,
         "n": n,
         "m": m,
         "points": int(z.size),
@@ -148,7 +145,6 @@ def target(
 
 def run(config: dict[str, Any]) -> dict[str, Any]:
     rng = np.random.default_rng(config.get("seed", 0))
-    kernel = _numba_kernel()
     rows, cases = [], []
     for n in config["n"]:
         m = int(config["m"])
@@ -170,7 +166,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
             times["factor"].append(time.perf_counter() - t0)
         med = {k: statistics.median(v) for k, v in times.items()}
         per_point = {k: max(med[k] - med["factor"], 1e-9) / len(z) for k in ("qr", "svd")}
-        routes = _routes(rng, n, int(config["points"]), int(config["repeats"]), kernel)
+        routes = _routes(rng, n, int(config["repeats"]))
         rows.append(
             {
                 "n": n,
@@ -193,7 +189,7 @@ def run(config: dict[str, Any]) -> dict[str, Any]:
                 "repeats": int(config["repeats"]),
             }
         )
-        if kernel is not None:
+        if "numba_over_vectorised" in routes:
             ratio = routes["numba_over_vectorised"]
             cases.append(
                 {

@@ -57,6 +57,9 @@ QUICK: dict[str, Any] = {
     "plot_step": 0.1,  # pseudospectrum grid [-1.5, 1.5] x [-0.04, 1.5]
     "plot_n": 60,
     "rtol": 1e-10,
+    # tau on the Duffing grids: numba (threads across grid points) when the [numba] extra is
+    # installed, else the reference; equal to round-off (tests/koopman/test_backends.py)
+    "backend": "auto",
 }
 FULL: dict[str, Any] = {
     **QUICK,
@@ -167,7 +170,9 @@ def _duffing_case(alpha: float, config: dict[str, Any], gen: np.random.Generator
         lam = np.asarray(ed.eigenvalues)
         p3x, p3y = rbf_dictionary(x3, c, scale=d), rbf_dictionary(y3, c, scale=d)
         r = np.linalg.norm(p3y @ v - (p3x @ v) * lam, axis=0) / np.linalg.norm(p3x @ v, axis=0)
-        tau = np.asarray(pseudospectrum(zc, px, py, w, rcond=1e-15))
+        tau = np.asarray(
+            pseudospectrum(zc, px, py, w, rcond=1e-15, backend=config.get("backend", "auto"))
+        )
         ver = verified_spectrum(zc, tau, unitary=(alpha == 0.0))
         rows.append(
             {
@@ -202,7 +207,9 @@ def _duffing(config: dict[str, Any], gen: np.random.Generator) -> dict[str, Any]
         )
         px, py = rbf_dictionary(x, c, scale=d), rbf_dictionary(y, c, scale=d)
         xs, ys, z = _grid(-1.5, 1.5, -0.04, 1.5, float(config["plot_step"]))
-        tau = np.asarray(pseudospectrum(z, px, py, w, rcond=1e-15))
+        tau = np.asarray(
+            pseudospectrum(z, px, py, w, rcond=1e-15, backend=config.get("backend", "auto"))
+        )
         ver = verified_spectrum(z, tau, unitary=(alpha == 0.0))
         pts, bnd = np.asarray(ver.points), np.asarray(ver.bounds)
         lam = np.asarray(edmd(px, py, w, rcond=1e-15).eigenvalues)
