@@ -315,7 +315,7 @@ def pseudospectrum(
         ``method="svd"``, or a numerically rank-deficient ``sqrt(W) Psi_X`` (the message
         gives the condition-number estimate).
     refimpl._dispatch.BackendUnavailableError
-        ``backend="numba"`` without numba installed.
+        ``backend="numba"`` without numba or threadpoolctl (the ``[numba]`` extra).
 
     Notes
     -----
