@@ -78,6 +78,9 @@ def test_wheel_contents(tmp_path):
     assert "refimpl/validation/hilbert_kk/reproduce.py" in names
     assert "refimpl/validation/hilbert_kk/claims.toml" in names
     assert "refimpl/validation/hilbert_kk/README.md" in names
+    assert "refimpl/backends/_koopman_numba.py" in names
+    # recorded rows that a validation script plots (koopman paper-size Duffing study)
+    assert "refimpl/validation/koopman/paper_size_rows.json" in names
     assert "refimpl/py.typed" in names
     top = {n.split("/")[0] for n in names}
     assert "backends" not in top
