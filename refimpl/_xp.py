@@ -218,14 +218,7 @@ def checked_numeric(
 ) -> Array:
     """:func:`checked_real` for real *or complex* data: :func:`floating`, at least
     ``min_ndim`` dimensions (ValueError), non-empty, and finite when ``finite``."""
-    x = floating(x, name=name, xp=xp)
-    if x.ndim < min_ndim:
-        msg = f"{name} must have at least {min_ndim} dimension(s); got shape {tuple(x.shape)}"
-        raise ValueError(msg)
-    check_nonempty(x, name=name)
-    if finite:
-        check_finite(x, name=name, xp=xp)
-    return x
+    return _checked_shape(floating(x, name=name, xp=xp), name, xp, min_ndim, finite)
 
 
 def checked_real(
@@ -238,7 +231,12 @@ def checked_real(
     ``finite`` is true, NaN or infinite values (``ValueError``). Integers are promoted.
     """
     _reject_non_numeric(x, name)
-    x = real_floating(x, name=name, xp=xp)
+    return _checked_shape(real_floating(x, name=name, xp=xp), name, xp, min_ndim, finite)
+
+
+def _checked_shape(x: Array, name: str, xp: Namespace, min_ndim: int, finite: bool) -> Array:
+    """The shared tail of :func:`checked_real` and :func:`checked_numeric`: at least
+    ``min_ndim`` dimensions, non-empty, finite when ``finite`` (ValueError naming ``name``)."""
     if x.ndim < min_ndim:
         msg = f"{name} must have at least {min_ndim} dimension(s); got shape {tuple(x.shape)}"
         raise ValueError(msg)
